@@ -1,0 +1,1 @@
+"""AX Lab lora package."""

@@ -1,0 +1,55 @@
+"""The ``axlab`` command line (also ``python -m pipeline``).
+
+Commands live in ``pipeline/commands/*.py``; each module exposes ``register(app)``.
+Any user error becomes one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from pipeline.errors import user_error_types
+
+COMMAND_MODULES = (
+    "pipeline.commands.kg_commands",
+    "pipeline.commands.lora_commands",
+    "pipeline.commands.ask_commands",
+    "pipeline.commands.eval_commands",
+    "pipeline.commands.serve_commands",
+)
+
+err_console = Console(stderr=True)
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="axlab",
+        help="AX Lab: ask SolverX questions through an ontology-grounded, LoRA-tuned small model.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.register(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    app = build_app()
+    errors = user_error_types()
+    try:
+        app(args=argv, standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err_console.print("axlab: interrupted")
+        sys.exit(130)
+    except errors as exc:  # one clear line, no traceback
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 1))
