@@ -1,0 +1,13 @@
+"""Errors raised by the symbolic core."""
+
+from __future__ import annotations
+
+
+class OntologyError(Exception):
+    """A user-facing error in the knowledge or the ontology (one line, exit code 1)."""
+
+    exit_code: int = 1
+
+
+class KnowledgeFileError(OntologyError):
+    """The knowledge file is malformed; the message starts with ``file:line:``."""
