@@ -1,0 +1,47 @@
+"""The answer contract shared by the CLI, the HTTP service and the evaluation harness.
+
+``Answer.to_json()`` is exactly the object ``axlab ask --json`` prints (DESIGN.md):
+``question, mode, answer, context, abstained, model, adapter, timings_ms`` plus
+``verification`` (what the graph says about the answer's entities and numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Mode = Literal["base", "lora", "graph", "hybrid"]
+MODES: tuple[Mode, ...] = ("base", "lora", "graph", "hybrid")
+DEFAULT_MODE: Mode = "hybrid"
+
+
+@dataclass
+class Answer:
+    question: str
+    mode: Mode
+    answer: str
+    context: list[dict[str, Any]]  # [{subject, predicate, object, inferred, proof}] with labels
+    abstained: bool
+    model: str
+    adapter: str | None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    verification: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "mode": self.mode,
+            "answer": self.answer,
+            "context": self.context,
+            "abstained": self.abstained,
+            "model": self.model,
+            "adapter": self.adapter,
+            "timings_ms": {name: round(value, 1) for name, value in self.timings_ms.items()},
+            "verification": self.verification,
+        }
+
+
+class Answerer(Protocol):
+    """Anything that answers a question in a mode (the engine, or a test double)."""
+
+    def ask(self, question: str, mode: Mode = DEFAULT_MODE, max_tokens: int | None = None) -> Answer: ...
