@@ -11,3 +11,11 @@ class OntologyError(Exception):
 
 class KnowledgeFileError(OntologyError):
     """The knowledge file is malformed; the message starts with ``file:line:``."""
+
+
+class ReasonerError(OntologyError):
+    """A reasoner could not run (e.g. no Java for HermiT)."""
+
+
+class InconsistentOntologyError(OntologyError):
+    """The ontology has no model."""

@@ -329,3 +329,13 @@ def class_ancestors(name: str) -> list[str]:
         chain.append(current)
         current = CLASS_BY_NAME[current].parent
     return chain
+
+
+def property_ancestors(name: str) -> list[str]:
+    """``name`` and its super-properties (``rdfs:subPropertyOf``), nearest first."""
+    chain: list[str] = []
+    current: str | None = name
+    while current is not None:
+        chain.append(current)
+        current = PROPERTY_BY_NAME[current].parent
+    return chain
