@@ -1,0 +1,64 @@
+"""What the answer side needs from a retrieval: :class:`Grounding`.
+
+The engine turns the retriever's ``Context`` into this small, plain record once
+(:func:`pipeline.engine.grounding_from_context`), so that the gate
+(:mod:`pipeline.abstain`) and the verifier (:mod:`pipeline.verify`) are pure
+functions over data that tests can write by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.facts import Fact
+from pipeline.prompt import Lang
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    """An entity the answer side may meet: its class and its names in both languages."""
+
+    id: str
+    cls: str
+    label_en: str
+    label_ko: str
+    aliases: tuple[str, ...] = ()
+
+    def label(self, lang: Lang) -> str:
+        return self.label_ko if lang == "ko" else self.label_en
+
+    def names(self) -> tuple[str, ...]:
+        return (self.label_en, self.label_ko, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """A retrieval seen from the answer side.
+
+    ``facts`` are ranked best first; ``lines`` are their prompt sentences in the
+    question's language (same order, one per fact); ``subject_facts`` are every graph
+    fact about the linked entities (used to check numbers an answer invents).
+    """
+
+    question_lang: Lang
+    linked: tuple[str, ...] = ()
+    intent: tuple[str, ...] = ()
+    unsupported: tuple[str, ...] = ()
+    is_domain: bool = False
+    facts: tuple[Fact, ...] = ()
+    lines: tuple[str, ...] = ()
+    context_json: tuple[dict[str, Any], ...] = ()
+    entities: dict[str, EntityInfo] = field(default_factory=dict)
+    subject_facts: tuple[Fact, ...] = ()
+
+    def label(self, entity_id: str, lang: Lang | None = None) -> str:
+        info = self.entities.get(entity_id)
+        return info.label(lang or self.question_lang) if info else entity_id
+
+    def all_facts(self) -> Iterator[Fact]:
+        """Context facts and the asserted facts in their proofs."""
+        for fact in self.facts:
+            yield fact
+            yield from fact.proof

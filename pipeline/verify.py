@@ -1,0 +1,308 @@
+"""Check a generated answer against the retrieved facts and the graph (pure functions).
+
+Claims are the entities an answer names (found by a linker, by default the graph's
+labels and aliases) and the numbers it states; a place-like name after "in"/"at"
+(or before Korean "에 있다/위치") is a claim too, even when the graph does not know it
+("SolverX is in Japan"). Each claim is
+
+* ``supported``: it appears in the retrieved facts (or their proofs) or the graph's
+  facts about the linked entities;
+* ``contradicted``: it is of the kind the answer should be (a place for a location
+  question, a year when the subject has years, a number for a numeric question) but
+  not one of the known values;
+* ``unsupported``: anything else the facts neither confirm nor contradict.
+
+The answer's status is ``contradicted`` if any claim is, else ``supported`` if any
+claim is, else ``unsupported``; the engine turns ``contradicted`` into ``fallback``
+in the graph and hybrid modes (:func:`fallback_answer`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from kg.facts import Fact
+from ontology.schema import PROPERTY_BY_NAME, class_ancestors
+from pipeline.abstain import answering_facts
+from pipeline.grounding import Grounding
+
+ClaimStatus = Literal["supported", "unsupported", "contradicted"]
+Status = Literal["supported", "unsupported", "contradicted", "fallback"]
+Linker = Callable[[str], Sequence[str]]
+
+LOCATION_PREDICATES = frozenset({"locatedIn", "headquarters", "hasOffice", "hasOfficeIn", "partOf"})
+_NUMERIC_TYPES = frozenset({"integer", "decimal"})
+
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
+    r"(billion|million|thousand|trillion|bn|억|만|조|천)?",
+    re.IGNORECASE,
+)
+_SCALES = {
+    "thousand": 1e3,
+    "천": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "trillion": 1e12,
+    "만": 1e4,
+    "억": 1e8,
+    "조": 1e12,
+}
+_EN_PLACE = re.compile(
+    r"\b(?:in|at|located in|based in|headquartered in)\s+"
+    r"((?:the\s+)?[A-Z][\w'\-]*(?:(?:\s+|,\s*)(?:of\s+)?[A-Z][\w'\-]*)*)"
+)
+_KO_PLACE = re.compile(r"([가-힣A-Za-z][가-힣A-Za-z\-]*)(?:에|에서)\s*(?:있|위치|소재|자리)")
+_STOPWORDS = frozenset({"the", "a", "an", "its", "this", "that", "it", "our", "their"})
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    kind: Literal["entity", "place", "number"]
+    status: ClaimStatus
+    entity: str | None = None
+    reason: str = ""
+
+
+@dataclass
+class Verification:
+    status: Status
+    claims: list[Claim] = field(default_factory=list)
+    fallback_from: str | None = None  # the generated answer a fallback replaced
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "status": self.status,
+            "claims": [{k: v for k, v in asdict(c).items() if v not in (None, "")} for c in self.claims],
+        }
+        if self.fallback_from is not None:
+            out["fallback_from"] = self.fallback_from
+        return out
+
+
+# --- numbers -----------------------------------------------------------------------
+
+
+def _to_float(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def numbers_in(text: str) -> list[tuple[str, set[float]]]:
+    """Numbers in a text: ``(surface, {value, scaled value})``; single digits are ignored."""
+    found: list[tuple[str, set[float]]] = []
+    for match in _NUMBER.finditer(text):
+        raw, scale = match.group(1), match.group(2)
+        value = _to_float(raw)
+        if value is None:
+            continue
+        if value < 10 and "." not in raw and not scale:
+            continue  # list markers and counts like "3 domains" are not checked
+        values = {value}
+        if scale:
+            values.add(value * _SCALES[scale.lower()])
+        found.append((match.group(0).strip(), values))
+    return found
+
+
+def _is_year(values: set[float]) -> bool:
+    return any(v.is_integer() and 1800 <= v <= 2100 for v in values)
+
+
+def _fact_numbers(facts: Iterable[Fact], lines: Iterable[str]) -> tuple[set[float], set[float]]:
+    """All numbers the facts state, and the years among them (by datatype)."""
+    numbers: set[float] = set()
+    years: set[float] = set()
+    for fact in facts:
+        if not fact.object_is_literal:
+            continue
+        for _, values in numbers_in(fact.object) or [(fact.object, set())]:
+            numbers |= values
+        value = _to_float(fact.object)
+        if value is not None:
+            numbers.add(value)
+            if fact.datatype == "gYear":
+                years.add(value)
+    for line in lines:
+        for _, values in numbers_in(line):
+            numbers |= values
+    return numbers, years
+
+
+# --- entities ----------------------------------------------------------------------
+
+
+def entity_kind(cls: str) -> str:
+    """The broad kind of a class: Place, Person, Organization, Product, Office..."""
+    try:
+        ancestors = class_ancestors(cls)
+    except KeyError:
+        return cls
+    if ancestors[-1] == "Agent" and len(ancestors) > 1:
+        return ancestors[-2]
+    return ancestors[-1]
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    escaped = re.escape(name)
+    if re.match(r"[A-Za-z0-9]", name):
+        return re.compile(rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])", re.IGNORECASE)
+    return re.compile(escaped)
+
+
+def name_linker(grounding: Grounding) -> Linker:
+    """A linker over the grounding's entity names: longest names first, no overlaps."""
+    names = sorted(
+        ((name, info.id) for info in grounding.entities.values() for name in info.names() if len(name) >= 2),
+        key=lambda item: -len(item[0]),
+    )
+    patterns = [(_name_pattern(name), entity_id) for name, entity_id in names]
+
+    def link(text: str) -> list[str]:
+        taken: list[tuple[int, int]] = []
+        found: list[str] = []
+        for pattern, entity_id in patterns:
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                if any(start < e and s < end for s, e in taken):
+                    continue
+                taken.append((start, end))
+                if entity_id not in found:
+                    found.append(entity_id)
+        return found
+
+    return link
+
+
+def _ids_in(facts: Iterable[Fact]) -> set[str]:
+    ids: set[str] = set()
+    for fact in facts:
+        ids.add(fact.subject)
+        if not fact.object_is_literal:
+            ids.add(fact.object)
+        for step in fact.proof:
+            ids.add(step.subject)
+            if not step.object_is_literal:
+                ids.add(step.object)
+    return ids
+
+
+def _known_names(grounding: Grounding) -> set[str]:
+    return {name.lower() for info in grounding.entities.values() for name in info.names()}
+
+
+def _place_spans(answer: str) -> list[str]:
+    spans: list[str] = []
+    for match in _EN_PLACE.finditer(answer):
+        for part in re.split(r",\s*", match.group(1)):
+            words = [w for w in part.split() if w.lower() not in _STOPWORDS and w.lower() != "of"]
+            if words:
+                spans.append(" ".join(words))
+    for match in _KO_PLACE.finditer(answer):
+        spans.append(match.group(1))
+    return spans
+
+
+# --- the check ---------------------------------------------------------------------
+
+
+def expected_kinds(grounding: Grounding) -> set[str]:
+    """Kinds of entity an answer is expected to name (from the facts that answer the intent)."""
+    kinds: set[str] = set()
+    for fact in answering_facts(grounding):
+        if not fact.object_is_literal and fact.object in grounding.entities:
+            kinds.add(entity_kind(grounding.entities[fact.object].cls))
+    if set(grounding.intent) & LOCATION_PREDICATES:
+        kinds.add("Place")
+    return kinds
+
+
+def _numeric_intent(grounding: Grounding) -> bool:
+    for name in grounding.intent:
+        prop = PROPERTY_BY_NAME.get(name)
+        if prop is not None and prop.kind == "data" and prop.range in _NUMERIC_TYPES | {"gYear"}:
+            return True
+    return False
+
+
+def verify_answer(
+    answer: str, grounding: Grounding, question: str = "", link: Linker | None = None
+) -> Verification:
+    """Extract the answer's claims and check each one (see the module docstring)."""
+    linker = link or name_linker(grounding)
+    context_ids = _ids_in(grounding.facts) | set(grounding.linked)
+    graph_ids = context_ids | _ids_in(grounding.subject_facts)
+    kinds = expected_kinds(grounding)
+    claims: list[Claim] = []
+
+    question_ids = set(linker(question)) if question else set()
+    mentioned = list(linker(answer))
+    for entity_id in mentioned:
+        info = grounding.entities.get(entity_id)
+        label = info.label_en if info else entity_id
+        kind = entity_kind(info.cls) if info else ""
+        if entity_id in context_ids or entity_id in question_ids:
+            claims.append(Claim(label, "entity", "supported", entity_id, "in the retrieved facts"))
+        elif entity_id in graph_ids:
+            claims.append(Claim(label, "entity", "supported", entity_id, "in the graph"))
+        elif kind in kinds:
+            claims.append(
+                Claim(label, "entity", "contradicted", entity_id, f"a {kind} the facts do not give")
+            )
+        else:
+            claims.append(Claim(label, "entity", "unsupported", entity_id, "not in the retrieved facts"))
+
+    if "Place" in kinds:
+        known = _known_names(grounding)
+        mentioned_names = {
+            name.lower()
+            for eid in mentioned
+            if eid in grounding.entities
+            for name in grounding.entities[eid].names()
+        }
+        for span in _place_spans(answer):
+            lowered = span.lower()
+            if lowered in known or lowered in mentioned_names or any(lowered in n for n in mentioned_names):
+                continue
+            claims.append(Claim(span, "place", "contradicted", None, "a place the facts do not give"))
+
+    numbers, years = _fact_numbers(grounding.all_facts(), grounding.lines)
+    graph_numbers, graph_years = _fact_numbers(grounding.subject_facts, ())
+    question_numbers = {v for _, values in numbers_in(question) for v in values}
+    numeric_intent = _numeric_intent(grounding)
+    for surface, values in numbers_in(answer):
+        if values & (numbers | graph_numbers):
+            claims.append(Claim(surface, "number", "supported", None, "stated by the facts"))
+        elif values & question_numbers:
+            continue  # the answer repeats the question
+        elif _is_year(values) and (years | graph_years):
+            claims.append(Claim(surface, "number", "contradicted", None, "a year the facts do not give"))
+        elif numeric_intent:
+            claims.append(Claim(surface, "number", "contradicted", None, "a number the facts do not give"))
+        else:
+            claims.append(Claim(surface, "number", "unsupported", None, "not in the facts"))
+
+    if any(c.status == "contradicted" for c in claims):
+        return Verification("contradicted", claims)
+    if any(c.status == "supported" for c in claims):
+        return Verification("supported", claims)
+    return Verification("unsupported", claims)
+
+
+def fallback_answer(grounding: Grounding) -> str:
+    """The template answer: the sentence of the top fact that answers the intent."""
+    answering = answering_facts(grounding)
+    top = answering[0] if answering else (grounding.facts[0] if grounding.facts else None)
+    if top is None:
+        return ""
+    for fact, line in zip(grounding.facts, grounding.lines, strict=False):
+        if fact == top:
+            return line
+    return grounding.lines[0] if grounding.lines else ""

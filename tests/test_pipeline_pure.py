@@ -1,0 +1,205 @@
+"""Pure-function tests for the answer side: prompt, gate, verification (no model)."""
+
+from __future__ import annotations
+
+from kg.facts import Fact
+from pipeline.abstain import abstention_sentence, answering_facts, gate, is_abstention
+from pipeline.grounding import EntityInfo, Grounding
+from pipeline.prompt import MAX_CONTEXT_LINES, detect_lang, grounded_messages, plain_messages
+from pipeline.verify import fallback_answer, numbers_in, verify_answer
+
+ENTITIES = {
+    e.id: e
+    for e in (
+        EntityInfo("SolverX", "Company", "SolverX", "솔버엑스", ("Solver X",)),
+        EntityInfo("SolverXHQ", "Office", "SolverX headquarters", "솔버엑스 본사", ("HQ",)),
+        EntityInfo("SeochoDong", "Neighborhood", "Seocho-dong", "서초동"),
+        EntityInfo("Seoul", "City", "Seoul", "서울"),
+        EntityInfo("SouthKorea", "Country", "South Korea", "대한민국"),
+        EntityInfo("Germany", "Country", "Germany", "독일"),
+        EntityInfo("Munich", "City", "Munich", "뮌헨"),
+        EntityInfo("KimDoyun", "Person", "Kim Doyun", "김도윤"),
+        EntityInfo("SolverXFusion", "Product", "SolverX Fusion", "솔버엑스 퓨전"),
+    )
+}
+
+HQ = Fact("SolverX", "headquarters", "SolverXHQ")
+HQ_LOC = Fact("SolverXHQ", "locatedIn", "SeochoDong")
+DONG = Fact("SeochoDong", "partOf", "SeochoGu")
+COUNTRY = Fact("SolverX", "locatedIn", "SouthKorea", inferred=True, proof=(HQ, HQ_LOC, DONG))
+FOUNDED = Fact("SolverX", "foundedIn", "2019", object_is_literal=True, datatype="gYear")
+CEO = Fact("SolverX", "ceo", "KimDoyun")
+
+
+def grounding(facts: tuple[Fact, ...], intent: tuple[str, ...] = (), **kw: object) -> Grounding:
+    lines = tuple(f"{f.subject} {f.predicate} {f.object}." for f in facts)
+    base: dict = dict(
+        question_lang="en",
+        linked=("SolverX",),
+        intent=intent,
+        is_domain=True,
+        facts=facts,
+        lines=lines,
+        entities=ENTITIES,
+        subject_facts=(FOUNDED, CEO),
+    )
+    base.update(kw)
+    return Grounding(**base)
+
+
+# --- prompt ---------------------------------------------------------------------------
+
+
+def test_detect_lang() -> None:
+    assert detect_lang("Where is SolverX's headquarters?") == "en"
+    assert detect_lang("솔버엑스의 본사는 어디에 있나요?") == "ko"
+    assert detect_lang("SolverX의 본사는 어디에 있나요?") == "ko"
+
+
+def test_grounded_prompt_carries_facts_and_instruction() -> None:
+    lines = ["SolverX is located in South Korea.", "SolverX was founded in 2019."]
+    messages = grounded_messages("Which country is SolverX in?", lines)
+    assert messages[0]["role"] == "system"
+    assert "only the facts" in messages[0]["content"] and "do not know" in messages[0]["content"]
+    user = messages[1]["content"]
+    assert "- SolverX is located in South Korea." in user
+    assert user.endswith("Question: Which country is SolverX in?")
+
+
+def test_korean_prompt_is_korean() -> None:
+    messages = grounded_messages("솔버엑스는 어느 나라에 있나요?", ["솔버엑스는 대한민국에 위치한다."])
+    assert "사실" in messages[0]["content"]
+    assert messages[1]["content"].startswith("사실:")
+    assert "질문:" in messages[1]["content"]
+
+
+def test_prompt_without_facts_is_the_plain_question() -> None:
+    assert grounded_messages("Why is the sky blue?", []) == plain_messages("Why is the sky blue?")
+
+
+def test_prompt_caps_context_lines() -> None:
+    lines = [f"fact {i}." for i in range(30)]
+    user = grounded_messages("q?", lines)[1]["content"]
+    assert user.count("\n- ") == MAX_CONTEXT_LINES
+
+
+# --- gate -----------------------------------------------------------------------------
+
+
+def test_gate_general_question() -> None:
+    g = Grounding(question_lang="en")
+    assert gate(g).route == "general"
+
+
+def test_gate_unsupported_attribute_abstains_with_sentence() -> None:
+    g = grounding((FOUNDED,), unsupported=("revenue",))
+    decision = gate(g)
+    assert decision.route == "abstain"
+    sentence = abstention_sentence(decision.attribute, decision.subject, "en")
+    assert sentence == "I don't know: the SolverX knowledge has no information about its revenue."
+
+
+def test_gate_korean_abstention() -> None:
+    g = grounding((FOUNDED,), unsupported=("revenue",), question_lang="ko")
+    decision = gate(g)
+    sentence = abstention_sentence(decision.attribute, decision.subject, "ko")
+    assert sentence.startswith("모르겠습니다") and "솔버엑스" in sentence and "매출" in sentence
+
+
+def test_gate_intent_without_matching_fact_abstains() -> None:
+    decision = gate(grounding((FOUNDED,), intent=("latestVersion",)))
+    assert decision.route == "abstain"
+    assert decision.attribute == "latest version"
+
+
+def test_gate_intent_with_fact_is_grounded() -> None:
+    g = grounding((COUNTRY, FOUNDED), intent=("locatedIn",))
+    assert gate(g).route == "grounded"
+    assert answering_facts(g) == [COUNTRY]
+
+
+def test_gate_sub_property_counts() -> None:
+    assert gate(grounding((HQ,), intent=("hasOffice",))).route == "grounded"
+
+
+def test_gate_fact_about_other_entity_does_not_count() -> None:
+    other = Fact("SolverXFusion", "latestVersion", "3.2", object_is_literal=True)
+    g = grounding((other,), intent=("latestVersion",), linked=("SolverX",))
+    assert gate(g).route == "abstain"
+
+
+def test_is_abstention() -> None:
+    assert is_abstention("I don't know: the facts do not say.")
+    assert is_abstention("모르겠습니다.")
+    assert not is_abstention("SolverX is in South Korea.")
+
+
+# --- verification ---------------------------------------------------------------------
+
+
+def test_numbers_in() -> None:
+    found = dict(
+        numbers_in("Founded in 2019, it raised 30 billion KRW and 300억 원; it is 100 times faster.")
+    )
+    assert 2019.0 in found["2019"]
+    assert 30e9 in found["30 billion"]
+    assert 3e10 in found["300억"]
+    assert numbers_in("1. first 2. second") == []
+
+
+def test_supported_country_answer() -> None:
+    g = grounding((COUNTRY,), intent=("locatedIn",))
+    result = verify_answer("SolverX is in South Korea.", g, "Which country is SolverX in?")
+    assert result.status == "supported"
+    assert any(c.text == "South Korea" and c.status == "supported" for c in result.claims)
+
+
+def test_proof_entities_support_an_answer() -> None:
+    g = grounding((COUNTRY,), intent=("locatedIn",))
+    assert verify_answer("It is in Seocho-dong.", g).status == "supported"
+
+
+def test_unknown_place_is_contradicted() -> None:
+    g = grounding((COUNTRY,), intent=("locatedIn",))
+    result = verify_answer("SolverX is in Japan.", g, "Which country is SolverX in?")
+    assert result.status == "contradicted"
+    assert any(c.text == "Japan" and c.kind == "place" for c in result.claims)
+
+
+def test_known_wrong_place_is_contradicted() -> None:
+    g = grounding((COUNTRY,), intent=("locatedIn",))
+    result = verify_answer("SolverX is located in Germany.", g)
+    assert result.status == "contradicted"
+
+
+def test_korean_unknown_place_is_contradicted() -> None:
+    g = grounding((COUNTRY,), intent=("locatedIn",), question_lang="ko")
+    assert verify_answer("솔버엑스는 일본에 있습니다.", g).status == "contradicted"
+    assert verify_answer("솔버엑스는 대한민국에 있습니다.", g).status == "supported"
+
+
+def test_wrong_year_is_contradicted_even_outside_the_context() -> None:
+    g = grounding((COUNTRY,), intent=("locatedIn",))
+    result = verify_answer("SolverX was founded in 2017 in Seoul.", g)
+    assert result.status == "contradicted"
+    assert any(c.text == "2017" and c.status == "contradicted" for c in result.claims)
+    assert verify_answer("SolverX was founded in 2019.", grounding((FOUNDED,), ("foundedIn",))).status == (
+        "supported"
+    )
+
+
+def test_unrelated_claims_are_unsupported_not_contradicted() -> None:
+    g = grounding((FOUNDED,), intent=("foundedIn",))
+    assert verify_answer("It is a company.", g).status == "unsupported"
+
+
+def test_fallback_answer_is_the_top_answering_fact_sentence() -> None:
+    g = grounding((FOUNDED, COUNTRY), intent=("locatedIn",))
+    assert fallback_answer(g) == "SolverX locatedIn SouthKorea."
+
+
+def test_verification_json_shape() -> None:
+    g = grounding((COUNTRY,), intent=("locatedIn",))
+    data = verify_answer("SolverX is in Japan.", g).to_json()
+    assert data["status"] == "contradicted"
+    assert {"text", "kind", "status"} <= set(data["claims"][0])
