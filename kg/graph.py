@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import warnings
 from collections import defaultdict
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from rdflib import Dataset, Graph, URIRef
+from rdflib import ConjunctiveGraph, Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.query import Result
 from rdflib.store import Store
 
@@ -188,7 +190,7 @@ class KnowledgeGraph:
             if not update:
                 raise ReadOnlyError("this is a SPARQL update (INSERT/DELETE/...); pass --update to allow it")
             try:
-                self.dataset.update(sparql, initNs=PREFIXES)
+                self._update_view().update(sparql, initNs=PREFIXES)
             except Exception as exc:
                 raise SparqlSyntaxError(f"SPARQL update failed: {' '.join(str(exc).split())}") from None
             return None
@@ -196,6 +198,14 @@ class KnowledgeGraph:
             return self.dataset.query(sparql, initNs=PREFIXES)
         except Exception as exc:
             raise SparqlSyntaxError(f"SPARQL query failed: {' '.join(str(exc).split())}") from None
+
+    def _update_view(self) -> Graph:
+        """A ConjunctiveGraph over the same store: rdflib's ``Dataset(default_union=True)``
+        cannot run ``INSERT DATA`` (rdflib 7.6 unpacks triples as quads). Un-named
+        updates go to the default graph; use ``GRAPH ax:inferred { ... }`` to edit a named one."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return ConjunctiveGraph(store=self.dataset.store, identifier=DATASET_DEFAULT_GRAPH_ID)
 
     # --- graph view ---------------------------------------------------------------------------
 

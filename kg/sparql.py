@@ -7,6 +7,7 @@ from typing import Literal
 from rdflib.query import Result
 
 from kg.errors import SparqlSyntaxError
+from ontology.rdf import PREFIXES
 
 OutputFormat = Literal["table", "json", "csv"]
 
@@ -34,10 +35,13 @@ def kind_of(text: str) -> Literal["query", "update"]:
 
 
 def serialize_result(result: Result, fmt: Literal["json", "csv", "turtle"]) -> str:
-    """W3C SPARQL 1.1 JSON/CSV results, or Turtle for a CONSTRUCT/DESCRIBE graph."""
+    """W3C SPARQL 1.1 JSON/CSV results; a CONSTRUCT/DESCRIBE graph is always Turtle."""
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         assert result.graph is not None
-        return result.graph.serialize(format="turtle" if fmt in ("turtle", "csv", "table") else "json-ld")
+        for prefix, namespace in PREFIXES.items():
+            result.graph.bind(prefix, namespace, override=True, replace=True)
+        return result.graph.serialize(format="turtle")
     data = result.serialize(format=fmt)
     assert data is not None
-    return data.decode("utf-8")
+    text = data.decode("utf-8")
+    return text if text.endswith("\n") else text + "\n"

@@ -188,7 +188,7 @@ def merge(*graphs: Graph) -> Graph:
 
 
 ExportFormat = TypingLiteral["ttl", "xml", "nt"]
-_RDFLIB_FORMAT = {"ttl": "turtle", "xml": "pretty-xml", "nt": "nt"}
+_RDFLIB_FORMAT = {"ttl": "turtle", "xml": "xml", "nt": "nt"}
 
 
 def serialize(graph: Graph, fmt: ExportFormat) -> str:
