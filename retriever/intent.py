@@ -1,0 +1,505 @@
+"""Intent: which schema predicates a question asks about, and which attributes it asks about that
+the schema does not have.
+
+A small bilingual lexicon of *cues*. English terms are regular expressions matched as whole words,
+case-insensitively; Korean terms are matched as substrings (particles attach to nouns). Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from retriever.text import nfc
+
+YEAR_PREDICATES = ("foundedIn", "latestVersionYear", "fundingYear", "employeeCountYear")
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    en: tuple[str, ...]  # regex fragments, matched as whole words, case-insensitive
+    ko: tuple[str, ...]  # substrings
+    predicates: tuple[tuple[str, float], ...] = ()
+    answer_classes: tuple[str, ...] = ()
+    generic: bool = False  # a vague cue ("how much", "when"): ignored when an unsupported attribute is asked
+
+
+@dataclass(frozen=True)
+class Intent:
+    predicates: dict[str, float]  # predicate -> weight in (0, 1], strongest first
+    answer_classes: tuple[str, ...]  # expected class of the answer (Country, City, ...)
+    cues: tuple[str, ...]  # names of the cues that fired
+    unsupported_attributes: tuple[str, ...]  # asked-about attributes the schema has no predicate for
+    asks_office: bool  # the question is about (having) an office somewhere
+    office_places: tuple[str, ...]  # place names an office is asked about ("Japan", "도쿄")
+
+    @property
+    def predicate_list(self) -> list[str]:
+        return list(self.predicates)
+
+
+_LOCATION = (("locatedIn", 1.0), ("partOf", 0.6), ("hasOfficeIn", 0.5))
+
+CUES: tuple[Cue, ...] = (
+    # --- where ---
+    Cue(
+        "location",
+        (
+            r"where",
+            r"located",
+            r"locations?",
+            r"based",
+            r"situated",
+            r"address",
+            r"region",
+            r"which (?:country|city|continent|province|state|county|district)",
+            r"what (?:country|city|continent|province|state|county|district)",
+            r"country",
+            r"continent",
+        ),
+        (
+            "어디",
+            "위치",
+            "소재",
+            "나라",
+            "국가",
+            "대륙",
+            "도시",
+            "주소",
+            "지역",
+            "어느 주",
+            "어느 도",
+            "어느 구",
+        ),
+        _LOCATION,
+    ),
+    Cue(
+        "headquarters",
+        (r"headquarter(?:s|ed)?", r"hq", r"head office", r"main office", r"home base"),
+        ("본사", "본부"),
+        (("locatedIn", 1.0), ("partOf", 0.5), ("headquarters", 0.3)),
+    ),
+    Cue(
+        "office",
+        (
+            r"offices?",
+            r"branch(?:es)?",
+            r"presence",
+            r"subsidiar(?:y|ies)",
+            r"r&d cent(?:er|re)s?",
+            r"research cent(?:er|re)s?",
+            r"labs?",
+        ),
+        ("사무소", "지사", "지점", "오피스", "연구소", "연구개발센터", "센터", "법인"),
+        (("hasOfficeIn", 1.0), ("hasOffice", 0.7), ("locatedIn", 0.6), ("partOf", 0.3)),
+    ),
+    Cue("part_of", (r"part of", r"belongs? to", r"within"), ("속해", "속한", "속하"), (("partOf", 1.0),)),
+    # --- expected answer class ---
+    Cue("country", (r"countr(?:y|ies)", r"nation"), ("나라", "국가"), (), ("Country",)),
+    Cue("continent", (r"continents?",), ("대륙",), (), ("Continent",)),
+    Cue("city", (r"city", r"cities", r"town"), ("도시", "어느 시", "무슨 시"), (), ("City",)),
+    Cue(
+        "province",
+        (r"provinces?", r"states?"),
+        ("어느 도", "무슨 도", "어느 주", "무슨 주"),
+        (),
+        ("Province", "State"),
+    ),
+    Cue("county", (r"count(?:y|ies)",), ("카운티",), (), ("County",)),
+    Cue("district", (r"districts?", r"gu"), ("어느 구", "무슨 구"), (), ("District",)),
+    Cue(
+        "neighborhood", (r"neighbou?rhoods?", r"dong"), ("어느 동", "무슨 동", "동네"), (), ("Neighborhood",)
+    ),
+    # --- company ---
+    Cue(
+        "founded",
+        (r"found(?:ed|ing)?", r"established?", r"started", r"created", r"since when", r"how old"),
+        ("설립", "창업", "창립", "세워", "세운"),
+        (("foundedIn", 1.0), ("foundedBy", 0.9)),
+    ),
+    Cue(
+        "founder",
+        (r"co-?founders?", r"founders?"),
+        ("창업자", "설립자", "창립자", "공동 창업"),
+        (("foundedBy", 1.0),),
+    ),
+    Cue(
+        "ceo",
+        (r"ceo", r"chief executive", r"chief executive officer", r"boss"),
+        ("대표", "사장", "최고경영자", "대표이사", "CEO"),
+        (("ceo", 1.0), ("foundedBy", 0.3)),
+    ),
+    Cue(
+        "cto",
+        (r"cto", r"chief technology officer", r"chief technical officer", r"technical lead"),
+        ("최고기술책임자", "기술 책임자", "기술책임자", "CTO"),
+        (("cto", 1.0), ("foundedBy", 0.3)),
+    ),
+    Cue(
+        "leader",
+        (r"who (?:runs|leads|manages)", r"leaders?", r"leadership", r"management", r"executives?"),
+        ("경영진", "이끄", "운영하는 사람"),
+        (("ceo", 0.8), ("cto", 0.7), ("foundedBy", 0.4)),
+    ),
+    Cue(
+        "business",
+        (r"what does .* do", r"business", r"speciali[sz]e", r"what kind of company"),
+        ("사업", "무슨 회사", "어떤 회사", "무엇을 하는", "뭐 하는", "하는 일", "분야"),
+        (("businessArea", 1.0),),
+    ),
+    Cue(
+        "employees",
+        (
+            r"employees?",
+            r"staff",
+            r"headcount",
+            r"workers?",
+            r"people work",
+            r"team size",
+            r"how many people",
+        ),
+        ("직원", "인원", "임직원", "사원", "몇 명"),
+        (("employeeCount", 1.0), ("employeeCountYear", 0.7)),
+    ),
+    Cue(
+        "customers",
+        (r"customers?", r"clients?", r"industr(?:y|ies)", r"sectors?", r"who uses", r"users?", r"markets?"),
+        ("고객", "산업", "업계", "사용하는 곳", "시장"),
+        (("customerIndustry", 1.0),),
+    ),
+    Cue(
+        "funding",
+        (
+            r"fund(?:ing|ed|s)?",
+            r"invest(?:ment|ments|ors?|ed)?",
+            r"raised?",
+            r"series",
+            r"rounds?",
+            r"venture capital",
+            r"financing",
+        ),
+        ("투자", "펀딩", "유치", "시리즈", "자금", "라운드"),
+        (
+            ("raisedFunding", 1.0),
+            ("fundingAmount", 0.9),
+            ("fundingSeries", 0.8),
+            ("fundingYear", 0.7),
+            ("fundingCurrency", 0.5),
+        ),
+    ),
+    Cue(
+        "amount",
+        (r"how much money", r"amount", r"billions?", r"millions?", r"won", r"krw"),
+        ("규모", "금액", "억 원", "얼마를 투자", "얼마나 투자"),
+        (("fundingAmount", 1.0), ("fundingCurrency", 0.6)),
+    ),
+    Cue(
+        "how_much", (r"how much",), ("얼마",), (("fundingAmount", 0.5), ("speedupFactor", 0.5)), generic=True
+    ),
+    # --- products ---
+    Cue(
+        "product",
+        (r"products?", r"offerings?", r"sells?", r"makes?", r"solutions?", r"software", r"tools?"),
+        ("제품", "상품", "솔루션", "소프트웨어", "만드"),
+        (("hasProduct", 1.0), ("coreProduct", 1.0), ("productFunction", 0.5)),
+    ),
+    Cue(
+        "core_product",
+        (r"core product", r"flagship", r"main product", r"key product"),
+        ("핵심 제품", "주력", "대표 제품", "핵심"),
+        (("coreProduct", 1.0),),
+    ),
+    Cue(
+        "function",
+        (r"what is .* for", r"used for", r"functions?", r"purpose", r"what does .* do"),
+        ("기능", "용도", "무엇을 위한", "뭘 하는", "하는 제품"),
+        (("productFunction", 1.0),),
+    ),
+    Cue(
+        "version",
+        (r"versions?", r"releases?d?", r"latest", r"newest", r"current"),
+        ("버전", "출시", "릴리스", "최신"),
+        (("latestVersion", 1.0), ("latestVersionYear", 0.8)),
+    ),
+    Cue(
+        "speed",
+        (r"faster", r"fast", r"speed(?:-?up)?s?", r"quick(?:er)?", r"times", r"performance", r"accelerat\w*"),
+        ("빠르", "빠른", "속도", "몇 배", "배 빠", "배까지", "성능", "가속"),
+        (("speedupFactor", 1.0), ("speedupCondition", 0.8)),
+    ),
+    Cue(
+        "confidence",
+        (r"confiden(?:ce|t)", r"uncertain\w*", r"low confidence", r"not sure", r"fallback"),
+        ("신뢰도", "확신", "불확실"),
+        (("lowConfidenceBehavior", 1.0), ("suggestsOnLowConfidence", 0.9)),
+    ),
+    Cue(
+        "domain",
+        (
+            r"simulations?",
+            r"domains?",
+            r"physics",
+            r"cfd",
+            r"fluid",
+            r"structural",
+            r"thermal",
+            r"heat",
+            r"cover(?:s|ed)?",
+            r"support(?:s|ed)?",
+            r"analys[ie]s",
+        ),
+        ("해석", "분야", "지원", "유체", "구조", "열전달", "시뮬레이션"),
+        (("coversDomain", 1.0),),
+    ),
+    Cue(
+        "technology",
+        (
+            r"technolog(?:y|ies)",
+            r"combines?",
+            r"approach",
+            r"how does .* work",
+            r"surrogate",
+            r"solvers?",
+            r"hybrid",
+            r"\bai\b",
+            r"method",
+        ),
+        ("기술", "결합", "방식", "원리", "대리 모델", "기존 솔버", "수치 해석"),
+        (("combinesTechnology", 1.0),),
+    ),
+    Cue(
+        "when",
+        (r"when (?:was|were|did|is|does|will)", r"what year", r"which year"),
+        ("언제", "몇 년", "몇년", "연도"),
+        tuple((p, 0.6) for p in YEAR_PREDICATES),
+        generic=True,
+    ),
+)
+
+# attributes the schema has no predicate for: the pipeline abstains when only these are asked
+UNSUPPORTED: tuple[Cue, ...] = (
+    Cue(
+        "revenue",
+        (r"revenues?", r"sales", r"turnover", r"income", r"profits?", r"earnings?", r"profitable"),
+        ("매출", "수익", "영업이익", "순이익", "이익", "실적"),
+    ),
+    Cue(
+        "stock ticker",
+        (
+            r"stocks?",
+            r"ticker",
+            r"shares?",
+            r"listed",
+            r"ipo",
+            r"publicly traded",
+            r"stock exchange",
+            r"market cap\w*",
+            r"nasdaq",
+            r"kospi",
+            r"kosdaq",
+        ),
+        ("주식", "상장", "주가", "종목", "시가총액", "코스닥", "코스피", "티커"),
+    ),
+    Cue("patents", (r"patents?", r"patented"), ("특허",)),
+    Cue(
+        "other executives",
+        (
+            r"cfo",
+            r"coo",
+            r"cmo",
+            r"cio",
+            r"cpo",
+            r"chief financial",
+            r"chief operating",
+            r"chief marketing",
+            r"vice presidents?",
+            r"vp",
+            r"chairman",
+            r"chairwoman",
+            r"board of directors",
+            r"board members?",
+        ),
+        ("재무책임자", "운영책임자", "마케팅책임자", "CFO", "COO", "부사장", "회장", "이사회", "임원"),
+    ),
+    Cue(
+        "valuation", (r"valuation", r"valued", r"worth", r"unicorn"), ("기업가치", "가치 평가", "밸류에이션")
+    ),
+    Cue(
+        "pricing",
+        (r"prices?", r"pricing", r"costs?", r"how much does .* cost", r"subscription", r"license fee"),
+        ("가격", "요금", "비용", "구독료", "라이선스 비용"),
+    ),
+    Cue("acquisitions", (r"acquir\w*", r"acquisitions?", r"merger", r"bought"), ("인수", "합병")),
+)
+
+# places that are not in the knowledge (so no office can be there); adjectives count as a place
+UNKNOWN_PLACES_EN: tuple[str, ...] = (
+    "Japan",
+    "Japanese",
+    "Tokyo",
+    "Osaka",
+    "China",
+    "Chinese",
+    "Beijing",
+    "Shanghai",
+    "Shenzhen",
+    "United Kingdom",
+    "UK",
+    "Britain",
+    "British",
+    "England",
+    "London",
+    "France",
+    "French",
+    "Paris",
+    "Singapore",
+    "India",
+    "Indian",
+    "Bangalore",
+    "Canada",
+    "Canadian",
+    "Toronto",
+    "Vietnam",
+    "Taiwan",
+    "Hong Kong",
+    "Australia",
+    "Sydney",
+    "Busan",
+    "Daejeon",
+    "Incheon",
+    "Daegu",
+    "Gwangju",
+    "New York",
+    "San Francisco",
+    "Boston",
+    "Seattle",
+    "Austin",
+    "Texas",
+    "Berlin",
+    "Hamburg",
+    "Frankfurt",
+    "Stuttgart",
+    "Netherlands",
+    "Amsterdam",
+    "Sweden",
+    "Italy",
+    "Spain",
+    "Brazil",
+    "Mexico",
+    "Africa",
+    "South America",
+    "Oceania",
+    "Middle East",
+    "Dubai",
+    "Israel",
+)
+UNKNOWN_PLACES_KO: tuple[str, ...] = (
+    "일본",
+    "도쿄",
+    "오사카",
+    "중국",
+    "베이징",
+    "상하이",
+    "선전",
+    "영국",
+    "런던",
+    "프랑스",
+    "파리",
+    "싱가포르",
+    "인도",
+    "캐나다",
+    "토론토",
+    "베트남",
+    "대만",
+    "홍콩",
+    "호주",
+    "시드니",
+    "부산",
+    "대전",
+    "인천",
+    "대구",
+    "광주",
+    "뉴욕",
+    "샌프란시스코",
+    "보스턴",
+    "시애틀",
+    "텍사스",
+    "베를린",
+    "함부르크",
+    "프랑크푸르트",
+    "네덜란드",
+    "스웨덴",
+    "이탈리아",
+    "스페인",
+    "브라질",
+    "멕시코",
+    "아프리카",
+    "남미",
+    "중동",
+    "두바이",
+    "이스라엘",
+)
+_OFFICE_WORDS_EN = r"(?:offices?|branch(?:es)?|presence|subsidiar(?:y|ies)|labs?|sites?|locations?)"
+_OFFICE_IN = re.compile(
+    rf"\b{_OFFICE_WORDS_EN}\b[^.?!]*?\b(?:in|at)\s+(?:the\s+)?([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)"
+)
+_OFFICE_WORDS_KO = ("사무소", "지사", "지점", "오피스", "법인", "연구소", "센터")
+
+
+def _en_pattern(terms: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w&])(?:" + "|".join(terms) + r")(?![\w&])", re.IGNORECASE)
+
+
+_COMPILED: tuple[tuple[Cue, re.Pattern[str]], ...] = tuple((c, _en_pattern(c.en)) for c in CUES)
+_COMPILED_UNSUPPORTED: tuple[tuple[Cue, re.Pattern[str]], ...] = tuple(
+    (c, _en_pattern(c.en)) for c in UNSUPPORTED
+)
+_UNKNOWN_EN = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in UNKNOWN_PLACES_EN) + r")\b")
+
+
+def _fires(cue: Cue, pattern: re.Pattern[str], text: str) -> bool:
+    return bool(pattern.search(text)) or any(term in text for term in cue.ko)
+
+
+def office_places(question: str) -> tuple[str, ...]:
+    """Place names after "office in ..." (capitalised words) or unknown places near an office word."""
+    text = nfc(question)
+    places: list[str] = [m.group(1).rstrip(".") for m in _OFFICE_IN.finditer(text)]
+    mentions_office_en = re.search(rf"\b{_OFFICE_WORDS_EN}\b", text, re.IGNORECASE) is not None
+    if mentions_office_en:
+        places.extend(m.group(0) for m in _UNKNOWN_EN.finditer(text))
+    if any(word in text for word in _OFFICE_WORDS_KO):
+        places.extend(p for p in UNKNOWN_PLACES_KO if p in text)
+    return tuple(dict.fromkeys(places))
+
+
+def detect_intent(question: str) -> Intent:
+    """The predicates (with weights), answer classes and unsupported attributes a question asks about."""
+    text = nfc(question)
+    weights: dict[str, float] = {}
+    classes: list[str] = []
+    fired: list[str] = []
+    unsupported = [cue.name for cue, pattern in _COMPILED_UNSUPPORTED if _fires(cue, pattern, text)]
+    for cue, pattern in _COMPILED:
+        if (cue.generic and unsupported) or not _fires(cue, pattern, text):
+            continue
+        fired.append(cue.name)
+        for predicate, weight in cue.predicates:
+            weights[predicate] = max(weights.get(predicate, 0.0), weight)
+        classes.extend(c for c in cue.answer_classes if c not in classes)
+    if classes and not any(p in weights for p in ("locatedIn", "hasOfficeIn", "partOf")):
+        for predicate, weight in _LOCATION:  # "which country ..." is a location question
+            weights[predicate] = max(weights.get(predicate, 0.0), weight)
+    asks_office = "office" in fired
+    places = office_places(text) if asks_office else ()
+    ordered = dict(sorted(weights.items(), key=lambda item: -item[1]))
+    return Intent(
+        predicates=ordered,
+        answer_classes=tuple(classes),
+        cues=tuple(fired),
+        unsupported_attributes=tuple(unsupported),
+        asks_office=asks_office,
+        office_places=places,
+    )

@@ -1,0 +1,78 @@
+"""Scoring a candidate fact: embedding similarity plus symbolic boosts (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kg.facts import Fact
+from ontology.schema import class_ancestors
+from retriever.intent import Intent
+
+W_COSINE = 1.0
+W_PREDICATE = 0.5  # the fact's predicate is one the question asks about (times the cue's weight)
+W_CLASS = 0.4  # the object is of the expected answer class ("which country" -> a Country)
+W_LINK = 0.1  # how well the fact's entities were linked
+W_BOTH = 0.3  # subject and object are both named in the question
+W_ASSERTED = 0.02  # tie-break: a stated fact before an equally relevant inferred one
+W_TYPE = -0.2  # class membership is rarely what a question asks
+# "where is X?" with no expected class: a city or a country answers best, a continent least
+WHERE_PRIOR: dict[str, float] = {
+    "City": 0.1,
+    "Area": 0.08,
+    "Country": 0.08,
+    "Neighborhood": 0.06,
+    "District": 0.06,
+    "County": 0.04,
+    "Province": 0.04,
+    "State": 0.04,
+    "Continent": 0.0,
+}
+_WHERE_PREDICATES = ("locatedIn", "hasOfficeIn")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the symbolic side knows about the question, for scoring."""
+
+    intent: Intent
+    link_scores: Mapping[str, float]  # entity id -> link score (expanded entities included)
+    direct: frozenset[str]  # entities named in the question itself
+    classes: Mapping[str, str]  # entity id -> class name
+
+
+def boosts(fact: Fact, signals: Signals) -> dict[str, float]:
+    """The symbolic parts of a fact's score, by name."""
+    parts: dict[str, float] = {}
+    weight = signals.intent.predicates.get(fact.predicate, 0.0)
+    if weight:
+        parts["predicate"] = W_PREDICATE * weight
+    if signals.intent.answer_classes and not fact.object_is_literal and fact.predicate != "type":
+        cls = signals.classes.get(fact.object)
+        if cls and set(class_ancestors(cls)) & set(signals.intent.answer_classes):
+            parts["class"] = W_CLASS
+    elif (
+        fact.predicate in _WHERE_PREDICATES
+        and signals.intent.predicates.get(fact.predicate, 0.0) >= 0.5
+        and not fact.object_is_literal
+    ):
+        prior = WHERE_PRIOR.get(signals.classes.get(fact.object, ""), 0.0)
+        if prior:
+            parts["where"] = prior
+    link = max(
+        signals.link_scores.get(fact.subject, 0.0),
+        0.0 if fact.object_is_literal else signals.link_scores.get(fact.object, 0.0),
+    )
+    if link:
+        parts["link"] = W_LINK * link
+    if not fact.object_is_literal and fact.subject in signals.direct and fact.object in signals.direct:
+        parts["both"] = W_BOTH
+    if not fact.inferred:
+        parts["asserted"] = W_ASSERTED
+    if fact.predicate == "type":
+        parts["type"] = W_TYPE
+    return parts
+
+
+def score(cosine: float, parts: Mapping[str, float]) -> float:
+    return W_COSINE * cosine + sum(parts.values())

@@ -1,0 +1,246 @@
+"""The retriever: link -> intent -> expand -> rank -> :class:`~retriever.context.Context`.
+
+``Retriever(kg).retrieve(question, k)`` links the question's entities, reads its intent, collects
+the facts (asserted and inferred) touching the linked entities (a linked office also brings in its
+company), and ranks them by cosine similarity between the question and each fact's sentence plus
+symbolic boosts (:mod:`retriever.ranking`). Fact embeddings are computed once per graph and cached
+(:mod:`retriever.embedding`); the model is loaded only when a question needs ranking.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from kg.facts import Fact
+from ontology.knowledge import Entity
+from retriever.context import Context, LinkedEntity, ScoredFact
+from retriever.coverage import office_places, unsupported_offices
+from retriever.embedding import Embedder, Vectors, fact_embeddings
+from retriever.errors import RetrieverError
+from retriever.intent import Intent, detect_intent
+from retriever.linking import EntityLink, build_alias_index, link_entities
+from retriever.ranking import Signals, boosts, score
+from retriever.verbalise import companions_of, verbalise
+
+EXPANSION_FACTOR = 0.9  # an entity reached from a linked one scores a little below it
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class GraphLike(Protocol):
+    """What the retriever needs from :class:`kg.KnowledgeGraph`."""
+
+    @property
+    def entities(self) -> Mapping[str, Entity]: ...
+
+    def facts(self) -> list[Fact]: ...
+
+
+def detect_lang(text: str) -> str:
+    """``ko`` when the text is mostly Hangul, else ``en`` (same rule as the prompt builder)."""
+    hangul = len(_HANGUL.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "ko" if hangul and hangul * 2 >= latin else "en"
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000.0, 3)
+
+
+class Retriever:
+    """Ranks the graph's facts for a question; see the module docstring."""
+
+    def __init__(self, kg: GraphLike, model_path: Path | str | None = None, cache: bool = True) -> None:
+        self.kg = kg
+        self.embedder = Embedder(model_path)
+        self.use_disk_cache = cache
+        self.entities: Mapping[str, Entity] = kg.entities
+        self.index = build_alias_index(self.entities)
+        self.classes: dict[str, str] = {eid: e.class_ for eid, e in self.entities.items()}
+        self.labels: dict[str, tuple[str, str]] = {
+            eid: (e.label.en, e.label.ko) for eid, e in self.entities.items()
+        }
+        self.facts: list[Fact] = kg.facts()
+        self.companions = companions_of(self.facts)
+        self.texts_en = [verbalise(f, "en", self._label, self.companions) for f in self.facts]
+        self.texts_ko = [verbalise(f, "ko", self._label, self.companions) for f in self.facts]
+        self._by_entity: dict[str, list[int]] = {}
+        for i, fact in enumerate(self.facts):
+            self._by_entity.setdefault(fact.subject, []).append(i)
+            if not fact.object_is_literal and fact.predicate != "type" and fact.object != fact.subject:
+                self._by_entity.setdefault(fact.object, []).append(i)
+        self._company_of: dict[str, str] = {}
+        self._headquarters: dict[str, str] = {}  # office -> company
+        for fact in self.facts:
+            if fact.predicate in ("hasOffice", "headquarters"):
+                self._company_of.setdefault(fact.object, fact.subject)
+            if fact.predicate == "headquarters":
+                self._headquarters[fact.object] = fact.subject
+        offices = [eid for eid, cls in self.classes.items() if cls == "Office"]
+        self._places_with_office = office_places(self.facts, offices)
+        self._vectors: Vectors | None = None
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _label(self, entity_id: str, lang: str) -> str:
+        pair = self.labels.get(entity_id)
+        if pair is None:
+            return entity_id
+        return pair[1] if lang == "ko" else pair[0]
+
+    def fact_vectors(self) -> Vectors:
+        """Embeddings of every fact's English then Korean sentence (computed once, cached)."""
+        if self._vectors is None:
+            self._vectors = fact_embeddings(
+                self.embedder, [*self.texts_en, *self.texts_ko], use_disk=self.use_disk_cache
+            )
+        return self._vectors
+
+    def warm(self) -> None:
+        """Load the model and the fact embeddings now rather than on the first question."""
+        self.fact_vectors()
+        self.embedder.encode_query("warm-up")
+
+    def _expand(self, links: list[EntityLink]) -> list[LinkedEntity]:
+        out: dict[str, LinkedEntity] = {}
+        for link in links:
+            out[link.entity_id] = LinkedEntity(
+                link.entity_id, link.label, self._label(link.entity_id, "ko"), link.score, link.surface
+            )
+        for link in links:
+            company = self._company_of.get(link.entity_id)
+            if company and company not in out:
+                out[company] = LinkedEntity(
+                    company,
+                    self._label(company, "en"),
+                    self._label(company, "ko"),
+                    round(link.score * EXPANSION_FACTOR, 4),
+                    "",
+                    via=link.entity_id,
+                )
+        return list(out.values())
+
+    def _candidates(self, entities: list[LinkedEntity], lang: str) -> list[int]:
+        direct = {e.id for e in entities if e.via is None}
+        chosen: dict[int, None] = {}
+        for entity in entities:
+            for i in self._by_entity.get(entity.id, ()):
+                fact = self.facts[i]
+                if fact.predicate == "type" and fact.subject not in direct:
+                    continue
+                chosen[i] = None
+        indices = [i for i in chosen if self._language_ok(self.facts[i], lang)]
+        return self._drop_headquarters_duplicates(indices, entities)
+
+    def _language_ok(self, fact: Fact, lang: str) -> bool:
+        """A language-tagged literal only in the question's language (when that one exists)."""
+        if not fact.object_is_literal or fact.lang is None or fact.lang == lang:
+            return True
+        return not any(
+            other.subject == fact.subject and other.predicate == fact.predicate and other.lang == lang
+            for other in (self.facts[j] for j in self._by_entity.get(fact.subject, ()))
+        )
+
+    def _drop_headquarters_duplicates(self, indices: list[int], entities: list[LinkedEntity]) -> list[int]:
+        """``HQ locatedIn X`` repeats ``Company locatedIn X`` when both are candidates: keep the company's."""
+        ids = {e.id for e in entities}
+        company_facts = {
+            (self.facts[i].subject, self.facts[i].object)
+            for i in indices
+            if self.facts[i].predicate == "locatedIn"
+        }
+        kept: list[int] = []
+        for i in indices:
+            fact = self.facts[i]
+            company = self._headquarters.get(fact.subject)
+            if fact.predicate == "locatedIn" and company in ids and (company, fact.object) in company_facts:
+                continue
+            kept.append(i)
+        return kept
+
+    # --- the public call ----------------------------------------------------------------------
+
+    def retrieve(self, question: str, k: int = 6) -> Context:
+        """The top ``k`` facts for ``question`` with the linking and intent that chose them."""
+        if not isinstance(question, str) or not question.strip():
+            raise RetrieverError("empty question: nothing to retrieve")
+        if k < 1:
+            raise RetrieverError(f"k must be at least 1, got {k}")
+        question = " ".join(question.split())
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        lang = detect_lang(question)
+
+        t = time.perf_counter()
+        links = link_entities(question, self.index)
+        timings["link_ms"] = _ms(t)
+
+        t = time.perf_counter()
+        intent = detect_intent(question)
+        entities = self._expand(links)
+        unsupported = [
+            *intent.unsupported_attributes,
+            *unsupported_offices(intent, links, self.classes, self._places_with_office),
+        ]
+        candidates = self._candidates(entities, lang) if entities else []
+        timings["intent_ms"] = _ms(t)
+
+        t = time.perf_counter()
+        ranked = self._rank(question, lang, intent, entities, candidates, k)
+        timings["rank_ms"] = _ms(t)
+        timings["total_ms"] = _ms(started)
+
+        shown = {e.id for e in entities}
+        for sf in ranked:
+            shown.update((sf.fact.subject, sf.fact.object))
+            for step in sf.fact.proof:
+                shown.update((step.subject, step.object))
+        return Context(
+            question=question,
+            lang=lang,
+            entities=tuple(entities),
+            intent_predicates=tuple(intent.predicates),
+            answer_classes=intent.answer_classes,
+            unsupported_attributes=tuple(dict.fromkeys(unsupported)),
+            facts=tuple(ranked),
+            labels={eid: self.labels[eid] for eid in shown if eid in self.labels},
+            companions=self.companions,
+            timings_ms=timings,
+        )
+
+    def _rank(
+        self,
+        question: str,
+        lang: str,
+        intent: Intent,
+        entities: list[LinkedEntity],
+        candidates: list[int],
+        k: int,
+    ) -> list[ScoredFact]:
+        if not candidates:
+            return []
+        vectors = self.fact_vectors()
+        offset = len(self.facts) if lang == "ko" else 0
+        query = self.embedder.encode_query(question)
+        rows = np.asarray([offset + i for i in candidates])
+        cosines = vectors[rows] @ query
+        signals = Signals(
+            intent=intent,
+            link_scores={e.id: e.score for e in entities},
+            direct=frozenset(e.id for e in entities if e.via is None),
+            classes=self.classes,
+        )
+        scored: list[ScoredFact] = []
+        for i, cosine in zip(candidates, cosines.tolist(), strict=True):
+            fact = self.facts[i]
+            parts = {"cosine": round(float(cosine), 4), **boosts(fact, signals)}
+            total = score(float(cosine), {n: v for n, v in parts.items() if n != "cosine"})
+            scored.append(ScoredFact(fact, round(total, 4), self.texts_en[i], self.texts_ko[i], parts))
+        scored.sort(key=lambda sf: (-sf.score, len(sf.fact.proof)))
+        return scored[:k]

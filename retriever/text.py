@@ -1,0 +1,177 @@
+"""Text helpers shared by linking and intent: normalisation, tokens, Korean particles.
+
+All functions are pure.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# a word: letters/digits/&, with inner . - ' ’ joining parts ("U.S.", "Seocho-dong", "SolverX's", "R&D")
+_TOKEN = re.compile(r"[\w&]+(?:[.\-'’][\w&]+)*\.?")
+_NON_WORD = re.compile(r"[^\w]+")
+
+# Korean particles (josa) and copula endings that attach to a noun, longest first.
+KO_PARTICLES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "은",
+            "는",
+            "이",
+            "가",
+            "을",
+            "를",
+            "의",
+            "에",
+            "에서",
+            "에게",
+            "께서",
+            "한테",
+            "으로",
+            "로",
+            "와",
+            "과",
+            "도",
+            "만",
+            "까지",
+            "부터",
+            "이나",
+            "나",
+            "이랑",
+            "랑",
+            "하고",
+            "에는",
+            "에서는",
+            "으로는",
+            "로는",
+            "에도",
+            "에서도",
+            "이란",
+            "란",
+            "이라는",
+            "라는",
+            "이에요",
+            "예요",
+            "이야",
+            "야",
+            "입니다",
+            "인가요",
+            "인가",
+            "인지",
+            "이죠",
+            "죠",
+            "이고",
+            "고",
+            "에서의",
+            "에의",
+            "와의",
+            "과의",
+            "처럼",
+            "보다",
+            "이며",
+            "며",
+            "이라고",
+            "라고",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+EN_POSSESSIVES: tuple[str, ...] = ("'s", "’s", "s'", "s’")
+
+
+def has_hangul(text: str) -> bool:
+    return bool(_HANGUL.search(text))
+
+
+def question_lang(text: str) -> str:
+    """``ko`` when the text contains Hangul, else ``en``."""
+    return "ko" if has_hangul(text) else "en"
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def compact(text: str, casefold: bool = True) -> str:
+    """Letters and digits only (no spaces, hyphens, dots): ``Seocho-dong`` -> ``seochodong``."""
+    out = _NON_WORD.sub("", nfc(text)).replace("_", "")
+    return out.casefold() if casefold else out
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Word tokens with their character spans; punctuation between words is dropped."""
+    out: list[Token] = []
+    for m in _TOKEN.finditer(nfc(text)):
+        word = m.group(0)
+        end = m.end()
+        if word.endswith(".") and len(word) > 1 and "." not in word[:-1]:
+            word, end = word[:-1], end - 1  # a sentence period, not an abbreviation like "U.S."
+        out.append(Token(word, m.start(), end))
+    return out
+
+
+def token_variants(word: str) -> list[str]:
+    """The word and the forms left after removing one Korean particle or an English possessive."""
+    variants = [word]
+    for suffix in EN_POSSESSIVES:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            variants.append(word[: -len(suffix)])
+    if has_hangul(word):
+        for particle in KO_PARTICLES:
+            if word.endswith(particle) and len(word) > len(particle):
+                variants.append(word[: -len(particle)])
+    return variants
+
+
+# --- Korean particle choice (josa) -------------------------------------------------------------
+
+# whether the Korean reading of a final digit / Latin letter ends in a consonant (batchim)
+_DIGIT_BATCHIM = {
+    "0": True,
+    "1": True,
+    "2": False,
+    "3": True,
+    "4": False,
+    "5": False,
+    "6": True,
+    "7": True,
+    "8": True,
+    "9": False,
+}
+_LETTER_BATCHIM = set("lmnr")
+_RIEUL_DIGITS = set("178")
+
+
+def _final_consonant(word: str) -> tuple[bool, bool]:
+    """(has a final consonant, that consonant is ㄹ) for the last pronounced character."""
+    stripped = word.rstrip(" )]}\"'.")
+    if not stripped:
+        return False, False
+    ch = stripped[-1]
+    if "\uac00" <= ch <= "\ud7a3":
+        jong = (ord(ch) - 0xAC00) % 28
+        return jong != 0, jong == 8
+    if ch.isdigit():
+        return _DIGIT_BATCHIM[ch], ch in _RIEUL_DIGITS
+    low = ch.lower()
+    return low in _LETTER_BATCHIM, low in ("l", "r")
+
+
+def josa(word: str, pair: str) -> str:
+    """``word`` followed by the right particle of ``pair`` (``은/는``, ``이/가``, ``을/를``, ``과/와``, ``으로/로``)."""
+    with_batchim, without = pair.split("/")
+    batchim, rieul = _final_consonant(word)
+    if with_batchim == "으로":
+        return word + ("로" if (not batchim or rieul) else "으로")
+    return word + (with_batchim if batchim else without)
