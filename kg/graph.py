@@ -195,7 +195,12 @@ class KnowledgeGraph:
                 raise SparqlSyntaxError(f"SPARQL update failed: {' '.join(str(exc).split())}") from None
             return None
         try:
-            return self.dataset.query(sparql, initNs=PREFIXES)
+            with warnings.catch_warnings():  # rdflib 7.6 warns about its own default_context use
+                warnings.simplefilter("ignore", DeprecationWarning)
+                result = self.dataset.query(sparql, initNs=PREFIXES)
+                if result.type == "SELECT":
+                    _ = result.bindings  # evaluate now: errors surface here, not while printing
+                return result
         except Exception as exc:
             raise SparqlSyntaxError(f"SPARQL query failed: {' '.join(str(exc).split())}") from None
 

@@ -22,7 +22,7 @@ def consistency_issues(knowledge: Knowledge, engine: str) -> list[Issue]:
     try:
         closure = materialize(knowledge, engine)
     except InconsistentOntologyError as exc:
-        return [Issue("error", "consistency", str(exc))]
+        return [Issue("error", "consistency", _explained(knowledge, engine, str(exc)))]
     except ReasonerError as exc:
         return [Issue("error", "consistency", str(exc))]
     return [
@@ -33,6 +33,19 @@ def consistency_issues(knowledge: Knowledge, engine: str) -> list[Issue]:
         )
         for st in closure.unconfirmed
     ]
+
+
+def _explained(knowledge: Knowledge, engine: str, message: str) -> str:
+    """HermiT only says "no model"; owlrl's rule-level message names the clashing individuals."""
+    if engine == "owlrl":
+        return message
+    try:
+        materialize(knowledge, "owlrl")
+    except InconsistentOntologyError as detail:
+        return f"{message}; owlrl: {str(detail).split(': ', 1)[-1]}"
+    except ReasonerError:
+        pass
+    return message
 
 
 def run_checks(knowledge: Knowledge, engine: str = "auto") -> CheckReport:

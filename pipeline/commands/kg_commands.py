@@ -116,12 +116,15 @@ def sparql(
 ) -> None:
     """Query the asserted + inferred triples (SELECT, ASK, CONSTRUCT, DESCRIBE). CONSTRUCT prints Turtle."""
     with user_errors():
+        from kg.errors import ReadOnlyError
         from kg.graph import KnowledgeGraph
         from kg.sparql import kind_of, serialize_result
         from ontology.rdf import PREFIXES
 
         text = _read_query(query, file)
-        kind = kind_of(text)  # syntax errors before any loading
+        kind = kind_of(text)  # syntax errors and forbidden updates fail before any loading
+        if kind == "update" and not update:
+            raise ReadOnlyError("this is a SPARQL update (INSERT/DELETE/...); pass --update to allow it")
         graph = KnowledgeGraph.load(knowledge, engine=engine.value, cache=not no_cache)
         if kind == "update":
             before = len(graph)
@@ -133,7 +136,8 @@ def sparql(
         if result.type in ("CONSTRUCT", "DESCRIBE"):
             typer.echo(serialize_result(result, "turtle"), nl=False)
         elif fmt is not QueryFormat.table:
-            typer.echo(serialize_result(result, "json" if fmt is QueryFormat.json else "csv"), nl=False)
+            text_out = serialize_result(result, "json" if fmt is QueryFormat.json else "csv")
+            typer.echo(text_out.encode("utf-8"), nl=False)  # bytes: keep CSV's CRLF line ends
         elif result.type == "ASK":
             typer.echo("true" if result.askAnswer else "false")
         else:
