@@ -66,7 +66,9 @@ def boosts(fact: Fact, signals: Signals) -> dict[str, float]:
     if link:
         parts["link"] = W_LINK * link
     if not fact.object_is_literal and fact.subject in signals.direct and fact.object in signals.direct:
-        parts["both"] = W_BOTH
+        # both ends named: strong when the predicate is asked about (or nothing in particular is)
+        asked = not signals.intent.predicates or weight > 0
+        parts["both"] = W_BOTH if asked else W_BOTH / 3
     if not fact.inferred:
         parts["asserted"] = W_ASSERTED
     if fact.predicate == "type":
