@@ -10,7 +10,7 @@ from retriever.context import Context, LinkedEntity, ScoredFact
 from retriever.coverage import unsupported_offices
 from retriever.intent import detect_intent
 from retriever.linking import AliasIndex, build_alias_index, link_entities
-from retriever.text import josa, tokenize, token_variants
+from retriever.text import josa, token_variants, tokenize
 from retriever.verbalise import format_amount, format_number, verbalise
 
 KNOWLEDGE = load_knowledge()
