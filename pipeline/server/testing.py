@@ -11,14 +11,16 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
-from pipeline.types import DEFAULT_MODE, Answer, Mode
+from pipeline.server.settings import ServerSettings
+from pipeline.server.sparql import QueryableGraph
+from pipeline.types import DEFAULT_MODE, Answer, Answerer, Mode
 
 CANNED_ANSWER = "SolverX was founded in 2019 by Kim Doyun and Lee Seoyeon in Seoul."
 CANNED_CONTEXT: list[dict[str, Any]] = [
@@ -164,6 +166,8 @@ class ServerThread:
             self.error = exc
 
     def start(self) -> ServerThread:
+        if self.thread.is_alive() or self.server.started:
+            return self
         self.thread.start()
         deadline = time.monotonic() + self.startup_timeout
         while not self.server.started:
@@ -187,3 +191,20 @@ class ServerThread:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def serve_double(
+    answerer: Answerer,
+    settings: ServerSettings | None = None,
+    kg_factory: Callable[[], QueryableGraph] | None = None,
+) -> ServerThread:
+    """A started :class:`ServerThread` for ``answerer`` over the real knowledge graph
+    (or ``kg_factory``); stop it with ``.stop()`` or use it as a context manager."""
+    from pipeline.server.app import create_app
+
+    if kg_factory is None:
+        from kg import KnowledgeGraph
+
+        kg_factory = KnowledgeGraph.load
+    app = create_app(lambda: answerer, kg_factory, settings or ServerSettings())
+    return ServerThread(app).start()
