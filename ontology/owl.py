@@ -8,6 +8,7 @@ so that reasoners never see it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Literal as TypingLiteral
 
@@ -172,8 +173,6 @@ def proof_graph(proofs: Mapping[Statement, tuple[Statement, ...]]) -> Graph:
 
 def statement_node(statement: Statement) -> URIRef:
     """A stable IRI naming a (reified) statement."""
-    import hashlib
-
     digest = hashlib.sha1(repr(tuple(statement)).encode("utf-8")).hexdigest()[:16]
     return AX[f"statement_{digest}"]
 
