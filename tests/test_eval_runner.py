@@ -192,3 +192,20 @@ def test_goals_not_met_and_not_measured_are_reported(tmp_path: Path) -> None:
     assert "**not met**" in md and "not measured" in md  # retention needs the base mode
     assert "## Skipped modes" in md and "`graph`: RuntimeError: no adapter for graph" in md
     assert report["verdict"]["answer"] == "tie"
+
+
+def test_interrupt_keeps_partial_results(tmp_path: Path) -> None:
+    items = _slice(1)
+    engine = ScriptedAnswerer(items)
+    real_ask = engine.ask
+
+    def ask(question: str, mode: Mode = DEFAULT_MODE, max_tokens: int | None = None) -> Answer:
+        if len(engine.calls) == len(items) + 2:
+            raise KeyboardInterrupt
+        return real_ask(question, mode, max_tokens)
+
+    engine.ask = ask  # type: ignore[method-assign]
+    run = run_eval(engine, items, ["base", "hybrid"])
+    assert run.interrupted and len(run.records) == len(items) + 2
+    md = write_report(build_report(run, {}), tmp_path)["md"].read_text(encoding="utf-8")
+    assert "**Interrupted**" in md

@@ -184,7 +184,7 @@ def eval_command(
         run = run_eval(engine, items, mode_list, max_tokens=max_tokens, on_progress=advance)
 
     ablation_data: dict[str, Any] | None = None
-    if ablations:
+    if ablations and not run.interrupted:
         t0 = time.perf_counter()
         grid = default_grid(ablation_root, ablation_iters)
         slice_items = select_items(items, category_list, ablation_limit)
@@ -217,6 +217,8 @@ def eval_command(
     paths = write_report(report, out)
     _print_tables(report)
     console.print("report: " + ", ".join(str(p) for p in paths.values()), highlight=False)
+    if run.interrupted:
+        raise AxlabError(f"interrupted: partial report written to {paths['md']}", exit_code=130)
 
 
 def register(app: typer.Typer) -> None:

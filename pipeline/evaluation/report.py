@@ -125,6 +125,7 @@ def build_report(
             "modes": list(run.modes),
             "items": len(run.items),
             "items_per_category": counts,
+            "interrupted": run.interrupted,
         },
         "metrics": metrics,
         "skipped_modes": dict(run.skipped),
@@ -161,6 +162,8 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
     lines.append(
         f"Generated {report['created']} · wall time {report['wall_time_s']:.1f} s · schema `{report['schema']}`"
     )
+    if setup.get("interrupted"):
+        lines += ["", "> **Interrupted**: partial results, only the answers given before Ctrl-C are scored."]
     lines += ["", "## Setup", ""]
     per_cat = ", ".join(f"{CATEGORY_TITLES.get(c, c)} {n}" for c, n in setup["items_per_category"].items())
     rows = [

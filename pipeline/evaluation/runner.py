@@ -52,6 +52,7 @@ class EvalRun:
     wall_s: float
     model: str | None = None
     adapter: str | None = None
+    interrupted: bool = False  # Ctrl-C: the records so far are kept for a partial report
 
 
 def answer_latency_ms(answer: Answer, measured_ms: float) -> float:
@@ -124,11 +125,38 @@ def run_eval(
     clock: Callable[[], float] = time.perf_counter,
 ) -> EvalRun:
     """Ask every item in every mode. A mode whose first question fails is skipped (the
-    reason is kept for the report); a later failure is recorded as a wrong answer."""
+    reason is kept for the report); a later failure is recorded as a wrong answer; Ctrl-C
+    stops the run and keeps what was answered (``interrupted``)."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     start = clock()
     records: list[Record] = []
     skipped: dict[str, str] = {}
+    interrupted = False
+    try:
+        _ask_all(answerer, items, modes, max_tokens, on_progress, clock, records, skipped)
+    except KeyboardInterrupt:
+        interrupted = True
+    return EvalRun(
+        modes=list(modes),
+        items=list(items),
+        records=records,
+        skipped=skipped,
+        started_at=started_at,
+        wall_s=clock() - start,
+        interrupted=interrupted,
+    )
+
+
+def _ask_all(
+    answerer: Answerer,
+    items: Sequence[EvalItem],
+    modes: Sequence[str],
+    max_tokens: int | None,
+    on_progress: ProgressCallback | None,
+    clock: Callable[[], float],
+    records: list[Record],
+    skipped: dict[str, str],
+) -> None:
     for mode in modes:
         for index, item in enumerate(items):
             t0 = clock()
@@ -145,14 +173,6 @@ def run_eval(
                 records.append(score_record(item, mode, answer, (clock() - t0) * 1000.0))
             if on_progress:
                 on_progress(mode, 1)
-    return EvalRun(
-        modes=list(modes),
-        items=list(items),
-        records=records,
-        skipped=skipped,
-        started_at=started_at,
-        wall_s=clock() - start,
-    )
 
 
 def _as_mode(mode: str) -> Mode:
