@@ -50,13 +50,18 @@ from ontology.statements import Statement, asserted_statements
 class KnowledgeGraph:
     """Asserted and inferred facts about the knowledge, queryable with SPARQL."""
 
-    def __init__(self, knowledge: Knowledge, closure: Closure, store: Store | None = None) -> None:
+    def __init__(
+        self, knowledge: Knowledge, closure: Closure, store: Store | None = None, fill: bool = True
+    ) -> None:
+        """``fill=False`` uses ``store`` as it is (an Oxigraph directory or a remote endpoint
+        already holding these graphs); the fact views never read the store."""
         self.knowledge = knowledge
         self.closure = closure
         self.dataset = Dataset(store=store if store is not None else open_store("memory"), default_union=True)
         for prefix, namespace in PREFIXES.items():
             self.dataset.bind(prefix, namespace, override=True, replace=True)
-        self._fill()
+        if fill:
+            self._fill()
 
     # --- construction -------------------------------------------------------------------------
 
@@ -67,6 +72,7 @@ class KnowledgeGraph:
         engine: str = "auto",
         cache: bool = True,
         store: Store | None = None,
+        fill: bool = True,
     ) -> KnowledgeGraph:
         """Load, validate and reason (or reuse the cached closure) and build the graph.
 
@@ -84,7 +90,7 @@ class KnowledgeGraph:
             if cache_file is not None:
                 with contextlib.suppress(OSError):  # a read-only cache directory only costs speed
                     closure_cache.save(closure, cache_file)
-        return cls(knowledge, closure, store)
+        return cls(knowledge, closure, store, fill)
 
     def _fill(self) -> None:
         closure = self.closure
