@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pipeline.evaluation.dataset import EvalItem, load_eval_set, select_items
@@ -45,7 +45,7 @@ class ScriptedAnswerer:
     def __init__(
         self,
         items: list[EvalItem],
-        policies: dict[str, Callable[[EvalItem], tuple[str, bool]]] | None = None,
+        policies: Mapping[str, Callable[[EvalItem], tuple[str, bool]]] | None = None,
         fail_modes: tuple[str, ...] = (),
     ) -> None:
         self.by_question = {i.question: i for i in items}
