@@ -265,7 +265,10 @@ def create_app(
         200: {
             "description": "Query results: SPARQL Results JSON/XML/CSV/TSV for SELECT and ASK, "
             "Turtle/N-Triples/RDF-XML/JSON-LD for CONSTRUCT and DESCRIBE (chosen by Accept)",
-            "content": {media: {"schema": {"type": "string"}} for media in solution_types + graph_types},
+            "content": {
+                media: {"schema": {} if media.endswith("json") else {"type": "string"}}
+                for media in solution_types + graph_types
+            },
         },
         400: {"description": "Missing query or SPARQL syntax error (the parser's message)"},
         403: {
@@ -280,8 +283,9 @@ def create_app(
         "name": "query",
         "in": "query",
         "required": True,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "minLength": 1},
         "description": "The SPARQL query",
+        "example": "PREFIX ax: <https://axlab.dev/ontology/solverx#> SELECT ?year WHERE { ax:SolverX ax:foundedIn ?year }",
     }
 
     async def execute_query(request: Request, text: str | None) -> Response:
@@ -335,11 +339,11 @@ def create_app(
                     "application/x-www-form-urlencoded": {
                         "schema": {
                             "type": "object",
-                            "properties": {"query": {"type": "string"}},
+                            "properties": {"query": {"type": "string", "minLength": 1}},
                             "required": ["query"],
                         }
                     },
-                    "application/sparql-query": {"schema": {"type": "string"}},
+                    "application/sparql-query": {"schema": {"type": "string", "minLength": 1}},
                 },
             }
         },
@@ -396,11 +400,11 @@ def create_app(
                     "application/x-www-form-urlencoded": {
                         "schema": {
                             "type": "object",
-                            "properties": {"update": {"type": "string"}},
+                            "properties": {"update": {"type": "string", "minLength": 1}},
                             "required": ["update"],
                         }
                     },
-                    "application/sparql-update": {"schema": {"type": "string"}},
+                    "application/sparql-update": {"schema": {"type": "string", "minLength": 1}},
                 },
             },
             "security": [{"bearer": []}],

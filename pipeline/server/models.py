@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.types import DEFAULT_MODE, Mode
+from pipeline.types import DEFAULT_MODE, MODES, Mode
 
 MAX_QUESTION_CHARS = 8000
-MAX_TOKENS_CEILING = 1_000_000  # schema bound; the server's own limit is checked per request
+MAX_TOKENS_CEILING = 4096  # schema bound; a server may be configured lower (then 400)
 
 
 def _not_blank(value: str) -> str:
@@ -21,7 +21,12 @@ def _not_blank(value: str) -> str:
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question, verbatim.")
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question, verbatim.",
+        examples=["Where is SolverX's R&D center?"],
+    )
     mode: Mode = Field(default=DEFAULT_MODE, description="base | lora | graph | hybrid")
     max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_CEILING)
 
@@ -115,7 +120,12 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = Field(min_length=1, max_length=200)
+    model: str = Field(
+        min_length=1,
+        max_length=200,
+        description="axlab-base | axlab-lora | axlab-graph | axlab-hybrid (any other name: 404)",
+        json_schema_extra={"enum": [f"axlab-{mode}" for mode in MODES]},
+    )
     messages: list[ChatMessage] = Field(min_length=1, max_length=256)
     stream: bool | None = False
     max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_CEILING)

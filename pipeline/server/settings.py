@@ -24,7 +24,7 @@ class ServerSettings:
     query_timeout: float = 10.0  # seconds per SPARQL query (including serialisation)
     max_results: int = 10_000  # rows of a SELECT, triples of a CONSTRUCT/DESCRIBE
     max_body_bytes: int = 64 * 1024  # request bodies above this get 413
-    max_tokens_limit: int = 4096  # largest max_tokens a client may ask for
+    max_tokens_limit: int = 4096  # largest max_tokens a client may ask for (<= the schema's 4096)
     sparql_workers: int = 4  # SPARQL queries running at once (each in its own thread)
     retry_after_min_s: int = 1
 
@@ -37,6 +37,8 @@ class ServerSettings:
             raise ValueError("max_results must be >= 1")
         if self.max_body_bytes < 1024:
             raise ValueError("max_body_bytes must be >= 1024")
+        if not 1 <= self.max_tokens_limit <= 4096:
+            raise ValueError("max_tokens_limit must be in 1..4096")
         if self.sparql_workers < 1:
             raise ValueError("sparql_workers must be >= 1")
         if self.update_token is not None and not self.update_token.strip():
