@@ -1,0 +1,207 @@
+"""Load a model (plus an optional LoRA adapter) once and generate chat answers.
+
+``load_model`` caches one :class:`LoadedModel` per (model, adapter). MLX generation
+is not safe to run concurrently on one model, so every call holds the model's lock
+(a streaming call holds it until the stream is exhausted or closed).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, overload
+
+import lora  # noqa: F401  (loads OpenBLAS before mlx)
+from lora.adapters import check_adapter_matches
+from lora.errors import LoraError
+from lora.models import ResolvedModel, model_fingerprint, resolve_model
+
+Message = dict[str, str]
+DEFAULT_MAX_TOKENS = 256
+
+
+@dataclass
+class Generation:
+    """A finished answer with its token counts and timings."""
+
+    text: str
+    prompt_tokens: int = 0
+    generation_tokens: int = 0
+    prompt_tps: float = 0.0
+    generation_tps: float = 0.0
+    elapsed_s: float = 0.0
+    finish_reason: str | None = None  # "stop" (end of turn) or "length" (max_tokens)
+
+    def timings_ms(self) -> dict[str, float]:
+        prompt_ms = 1000 * self.prompt_tokens / self.prompt_tps if self.prompt_tps else 0.0
+        return {"prompt": round(prompt_ms, 1), "total": round(1000 * self.elapsed_s, 1)}
+
+
+@dataclass
+class StreamChunk:
+    """A piece of streamed text; the last chunk carries the whole :class:`Generation`."""
+
+    text: str
+    done: bool = False
+    generation: Generation | None = None
+
+
+@dataclass
+class LoadedModel:
+    """A model and tokenizer in memory, with the lock that serialises generation."""
+
+    model: Any
+    tokenizer: Any
+    resolved: ResolvedModel
+    adapter: Path | None
+    fingerprint: str
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def model_id(self) -> str:
+        return self.resolved.model_id
+
+    def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        """Token ids of ``messages`` in the model's chat template, ready for the answer."""
+        if not messages:
+            raise LoraError("no messages to answer")
+        if self.tokenizer.chat_template is None:
+            text = "\n".join(m["content"] for m in messages) + "\n"
+            return list(self.tokenizer.encode(text))
+        tokens = self.tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=True, tokenize=True, return_dict=False
+        )
+        return list(tokens)
+
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int = DEFAULT_MAX_TOKENS, temperature: float = 0.0
+    ) -> Iterator[StreamChunk]:
+        """Yield text pieces as they are generated (greedy when temperature is 0)."""
+        from mlx_lm import stream_generate
+        from mlx_lm.sample_utils import make_sampler
+
+        if max_tokens < 1:
+            raise LoraError(f"max_tokens must be at least 1, not {max_tokens}")
+        prompt = self.prompt_tokens(messages)
+        sampler = make_sampler(temp=temperature)
+        with self.lock:
+            start = time.perf_counter()
+            pieces: list[str] = []
+            last: Any = None
+            for response in stream_generate(
+                self.model, self.tokenizer, prompt, max_tokens=max_tokens, sampler=sampler
+            ):
+                last = response
+                if response.text:
+                    pieces.append(response.text)
+                    yield StreamChunk(response.text)
+            result = Generation(text="".join(pieces).strip(), elapsed_s=time.perf_counter() - start)
+            if last is not None:
+                result.prompt_tokens = last.prompt_tokens
+                result.generation_tokens = last.generation_tokens
+                result.prompt_tps = last.prompt_tps
+                result.generation_tps = last.generation_tps
+                result.finish_reason = last.finish_reason
+            yield StreamChunk("", done=True, generation=result)
+
+    def generate(
+        self, messages: Sequence[Message], max_tokens: int = DEFAULT_MAX_TOKENS, temperature: float = 0.0
+    ) -> Generation:
+        """The whole answer at once."""
+        for chunk in self.stream(messages, max_tokens=max_tokens, temperature=temperature):
+            if chunk.done and chunk.generation is not None:
+                return chunk.generation
+        raise LoraError("generation ended without a result")  # pragma: no cover
+
+
+_cache: dict[tuple[str, str | None, float], LoadedModel] = {}
+_cache_lock = threading.Lock()
+
+
+def _adapter_key(adapter: Path | None) -> tuple[str | None, float]:
+    if adapter is None:
+        return None, 0.0
+    weights = adapter / "adapters.safetensors"
+    return str(adapter.resolve()), weights.stat().st_mtime if weights.exists() else 0.0
+
+
+def load_model(model: str | None = None, adapter: str | Path | None = None) -> LoadedModel:
+    """Load (or reuse) ``model`` (``None``/``"embedded"`` = SmolLM2) with ``adapter``."""
+    resolved = resolve_model(model)
+    adapter_path = Path(adapter).expanduser() if adapter not in (None, "") else None
+    fingerprint = model_fingerprint(resolved.path)
+    if adapter_path is not None:
+        check_adapter_matches(adapter_path, fingerprint, resolved.model_id)
+    adapter_str, mtime = _adapter_key(adapter_path)
+    key = (str(resolved.path), adapter_str, mtime)
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the folder is local: never reach for the hub
+        from mlx_lm.utils import load
+
+        try:
+            loaded_model, tokenizer = load(
+                str(resolved.path), adapter_path=str(adapter_path) if adapter_path else None
+            )[:2]
+        except (ValueError, KeyError, FileNotFoundError) as exc:
+            what = f"adapter {adapter_path}" if adapter_path else f"model {resolved.model_id}"
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise LoraError(f"cannot load {what}: {first}") from exc
+        loaded = LoadedModel(loaded_model, tokenizer, resolved, adapter_path, fingerprint)
+        _cache[key] = loaded
+        return loaded
+
+
+@overload
+def generate(
+    messages: Sequence[Message],
+    max_tokens: int = ...,
+    stream: Literal[False] = ...,
+    *,
+    model: str | None = ...,
+    adapter: str | Path | None = ...,
+    temperature: float = ...,
+) -> Generation: ...
+
+
+@overload
+def generate(
+    messages: Sequence[Message],
+    max_tokens: int = ...,
+    *,
+    stream: Literal[True],
+    model: str | None = ...,
+    adapter: str | Path | None = ...,
+    temperature: float = ...,
+) -> Iterator[StreamChunk]: ...
+
+
+def generate(
+    messages: Sequence[Message],
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    stream: bool = False,
+    *,
+    model: str | None = None,
+    adapter: str | Path | None = None,
+    temperature: float = 0.0,
+) -> Generation | Iterator[StreamChunk]:
+    """Answer ``messages`` with the (cached) model; greedy by default.
+
+    With ``stream=True`` it returns an iterator of :class:`StreamChunk` whose last
+    item has ``done=True`` and the finished :class:`Generation`.
+    """
+    loaded = load_model(model, adapter)
+    if stream:
+        return loaded.stream(messages, max_tokens=max_tokens, temperature=temperature)
+    return loaded.generate(messages, max_tokens=max_tokens, temperature=temperature)
+
+
+def clear_cache() -> None:
+    """Forget every loaded model (tests, or after retraining an adapter in-process)."""
+    with _cache_lock:
+        _cache.clear()
