@@ -26,84 +26,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-LEVELS = ("Continent", "Country", "Province", "City", "District", "Neighborhood")
+from bench.synthetic import synthetic_rows  # noqa: E402  (shared with bench_scale.py)
+
 ENGINES = ("finder", "owlrl", "hermit")  # "finder": load + build + proof finder, no reasoner
-
-
-def synthetic_rows(n_places: int) -> list[dict[str, Any]]:
-    """A balanced place tree of ``n_places`` nodes, plus companies with offices in dongs."""
-    roots = 5
-    branching = 2
-    while roots * sum(branching**i for i in range(len(LEVELS))) < n_places:
-        branching += 1
-    rows: list[dict[str, Any]] = []
-    level_nodes: list[str] = []
-    count = 0
-
-    def place(pid: str, cls: str, parent: str | None) -> dict[str, Any]:
-        return {
-            "id": f"g-{pid}",
-            "kind": "gazetteer",
-            "entity": {"id": pid, "class": cls, "label": {"en": pid, "ko": pid}},
-            "text": {"en": f"{pid} is a place.", "ko": f"{pid}은(는) 장소이다."},
-            "triples": [{"s": pid, "p": "partOf", "o": parent}] if parent else [],
-            "source": "gazetteer",
-        }
-
-    for _ in range(roots):
-        pid = f"P{count}"
-        rows.append(place(pid, LEVELS[0], None))
-        level_nodes.append(pid)
-        count += 1
-    dongs: list[str] = []
-    for depth in range(1, len(LEVELS)):
-        next_nodes: list[str] = []
-        for parent in level_nodes:
-            for _ in range(branching):
-                if count >= n_places:
-                    break
-                pid = f"P{count}"
-                rows.append(place(pid, LEVELS[depth], parent))
-                next_nodes.append(pid)
-                count += 1
-        level_nodes = next_nodes
-        if depth == len(LEVELS) - 1:
-            dongs = next_nodes
-    if not dongs:
-        dongs = level_nodes
-    companies = max(1, n_places // 100)
-    offices_per_company = 3
-    for c in range(companies):
-        cid = f"C{c}"
-        rows.append(
-            {
-                "id": f"e-{cid}",
-                "kind": "entity",
-                "entity": {"id": cid, "class": "Company", "label": {"en": cid, "ko": cid}},
-            }
-        )
-        for k in range(offices_per_company):
-            oid = f"O{c}_{k}"
-            dong = dongs[(c * offices_per_company + k) * 7 % len(dongs)]
-            rows.append(
-                {
-                    "id": f"e-{oid}",
-                    "kind": "entity",
-                    "entity": {"id": oid, "class": "Office", "label": {"en": oid, "ko": oid}},
-                }
-            )
-            triples = [{"s": cid, "p": "hasOffice", "o": oid}, {"s": oid, "p": "locatedIn", "o": dong}]
-            if k == 0:
-                triples[0]["p"] = "headquarters"
-            rows.append(
-                {
-                    "id": f"f-{oid}",
-                    "kind": "fact",
-                    "text": {"en": "office", "ko": "사무소"},
-                    "triples": triples,
-                }
-            )
-    return rows
 
 
 def worker(knowledge: str, engine: str, unique_names: bool) -> dict[str, Any]:

@@ -183,8 +183,7 @@ def fact_embeddings(embedder: Embedder, texts: list[str], use_disk: bool = True)
     if vectors is not None:
         STATS.disk_hits += 1
     else:
-        vectors = embedder.encode(texts)
-        STATS.fact_texts_encoded += len(texts)
+        vectors = text_embeddings(embedder, texts, use_disk=use_disk)  # encodes only unseen texts
         if use_disk:
             with contextlib.suppress(OSError):  # a read-only cache only costs speed
                 _save(path, vectors)
@@ -195,3 +194,76 @@ def fact_embeddings(embedder: Embedder, texts: list[str], use_disk: bool = True)
 def clear_memory_cache() -> None:
     """Forget in-memory fact embeddings (the model stays loaded)."""
     _MEMORY.clear()
+    _TEXTS.clear()
+
+
+# --- per-text cache (incremental: a changed fact set re-embeds only its new sentences) -----------
+
+_TEXTS: dict[str, dict[str, Vectors]] = {}  # texts folder -> text digest -> vector
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def texts_cache_dir(model_id: str) -> Path:
+    return cache_dir() / "retriever" / f"texts-{cache_key(model_id, [])[:16]}"
+
+
+def _text_table(model_id: str, use_disk: bool) -> dict[str, Vectors]:
+    folder = texts_cache_dir(model_id)
+    table = _TEXTS.get(str(folder))
+    if table is None:
+        table = {}
+        if use_disk and folder.is_dir():
+            for shard in sorted(folder.glob("shard-*.npz")):
+                try:
+                    with np.load(shard, allow_pickle=False) as data:
+                        keys, vectors = data["keys"], data["vectors"]
+                except (OSError, ValueError, KeyError):
+                    continue  # a damaged shard only costs speed
+                if vectors.ndim == 2 and vectors.dtype == np.float32 and len(keys) == len(vectors):
+                    table.update(zip(keys.tolist(), vectors, strict=True))
+        _TEXTS[str(folder)] = table
+    return table
+
+
+def text_embeddings(embedder: Embedder, texts: list[str], use_disk: bool = True) -> Vectors:
+    """Embeddings of ``texts``, encoding only those never embedded with this model before.
+
+    Vectors are kept per text (SHA-1 of the sentence) in memory and in append-only shards
+    (``texts-<model>/shard-*.npz``, each written atomically) under the cache folder.
+    """
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    table = _text_table(embedder.model_id, use_disk)
+    keys = [_text_key(text) for text in texts]
+    missing = [i for i, key in enumerate(keys) if key not in table]
+    if missing:
+        fresh = embedder.encode([texts[i] for i in missing])
+        STATS.fact_texts_encoded += len(missing)
+        new_keys: dict[str, int] = {}
+        for row, i in enumerate(missing):
+            table[keys[i]] = fresh[row]
+            new_keys.setdefault(keys[i], row)
+        if use_disk:
+            with contextlib.suppress(OSError):
+                _save_shard(
+                    texts_cache_dir(embedder.model_id),
+                    np.asarray(list(new_keys)),
+                    fresh[list(new_keys.values())],
+                )
+    return np.stack([table[key] for key in keys]).astype(np.float32, copy=False)
+
+
+def _save_shard(folder: Path, keys: npt.NDArray[np.str_], vectors: Vectors) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="shard-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, keys=keys, vectors=vectors)
+        os.replace(tmp, tmp[: -len(".tmp")] + ".npz")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
