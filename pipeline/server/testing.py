@@ -133,7 +133,9 @@ def free_socket(host: str = LOOPBACK) -> socket.socket:
     """A bound loopback socket on a free port (no race between picking and binding)."""
     if host not in (LOOPBACK, "localhost", "::1"):
         raise ValueError("test servers bind loopback only")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto
+    # is TCP; with proto 0, Nagle + delayed ACK add ~40 ms to every keep-alive response
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOOPBACK, 0))
     return sock
