@@ -25,7 +25,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ontology.knowledge import Entity
-from retriever.text import compact, has_hangul, token_variants, tokenize
+from retriever.text import EN_POSSESSIVES, compact, has_hangul, token_variants, tokenize
 
 LABEL_SCORE = 1.0
 ALIAS_SCORE = 0.95
@@ -146,9 +146,18 @@ class _Candidate:
     method: str
 
 
+def _strip_possessive(word: str) -> str:
+    for suffix in EN_POSSESSIVES:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
 def _span_forms(words: list[str]) -> list[str]:
-    """Surface forms of a span: as written and with the last word's particle/possessive removed."""
-    return [" ".join([*words[:-1], variant]) for variant in token_variants(words[-1])]
+    """Surface forms of a span: as written and with the last word's particle/possessive removed
+    (possessives inside the span are always removed: ``SolverX's offices`` -> ``SolverX offices``)."""
+    inner = [_strip_possessive(w) for w in words[:-1]]
+    return [" ".join([*inner, variant]) for variant in token_variants(words[-1])]
 
 
 def _fuzzy(form_key: str, n_tokens: int, index: AliasIndex) -> list[tuple[AliasEntry, float]]:
@@ -163,6 +172,7 @@ def _fuzzy(form_key: str, n_tokens: int, index: AliasIndex) -> list[tuple[AliasE
             if (
                 distance > max_edits(key, entry.hangul)
                 or abs(entry.n_tokens - n_tokens) > _EXTRA_FUZZY_TOKENS
+                or (distance > 1 and entry.n_tokens != n_tokens)  # 2 edits only at the same word count
             ):
                 continue
             score = entry.base_score * FUZZY_FACTOR * (1.0 - distance / max(len(key), len(form_key)))

@@ -10,12 +10,16 @@ from ontology.schema import class_ancestors
 from retriever.intent import Intent
 
 W_COSINE = 1.0
+# all-MiniLM-L6-v2 is an English model: on Hangul it sees jamo pieces, so its cosine says less
+W_COSINE_BY_LANG: dict[str, float] = {"en": 1.0, "ko": 0.6}
 W_PREDICATE = 0.5  # the fact's predicate is one the question asks about (times the cue's weight)
 W_CLASS = 0.4  # the object is of the expected answer class ("which country" -> a Country)
 W_LINK = 0.1  # how well the fact's entities were linked
 W_BOTH = 0.3  # subject and object are both named in the question
 W_ASSERTED = 0.02  # tie-break: a stated fact before an equally relevant inferred one
 W_TYPE = -0.2  # class membership is rarely what a question asks
+W_EXPANDED = -0.3  # a fact only about the company of a named (non-headquarters) office
+W_HOP = -0.05  # a fact one hop away along an asked predicate (the round of "raised funding")
 # "where is X?" with no expected class: a city or a country answers best, a continent least
 WHERE_PRIOR: dict[str, float] = {
     "City": 0.1,
@@ -26,7 +30,7 @@ WHERE_PRIOR: dict[str, float] = {
     "County": 0.04,
     "Province": 0.04,
     "State": 0.04,
-    "Continent": 0.0,
+    "Continent": -0.05,
 }
 _WHERE_PREDICATES = ("locatedIn", "hasOfficeIn")
 
@@ -39,6 +43,8 @@ class Signals:
     link_scores: Mapping[str, float]  # entity id -> link score (expanded entities included)
     direct: frozenset[str]  # entities named in the question itself
     classes: Mapping[str, str]  # entity id -> class name
+    # entities standing for a named one (the company of a named headquarters: same location)
+    equivalent: frozenset[str] = frozenset()
 
 
 def boosts(fact: Fact, signals: Signals) -> dict[str, float]:
@@ -73,8 +79,12 @@ def boosts(fact: Fact, signals: Signals) -> dict[str, float]:
         parts["asserted"] = W_ASSERTED
     if fact.predicate == "type":
         parts["type"] = W_TYPE
+    near = signals.direct | signals.equivalent
+    touched = {fact.subject} if fact.object_is_literal else {fact.subject, fact.object}
+    if not touched & near:
+        parts["indirect"] = W_EXPANDED if touched & set(signals.link_scores) else W_HOP
     return parts
 
 
-def score(cosine: float, parts: Mapping[str, float]) -> float:
-    return W_COSINE * cosine + sum(parts.values())
+def score(cosine: float, parts: Mapping[str, float], lang: str = "en") -> float:
+    return W_COSINE_BY_LANG.get(lang, W_COSINE) * cosine + sum(parts.values())

@@ -20,7 +20,7 @@ import numpy as np
 from kg.facts import Fact
 from ontology.knowledge import Entity
 from retriever.context import Context, LinkedEntity, ScoredFact
-from retriever.coverage import office_places, unsupported_offices
+from retriever.coverage import PLACE_CLASSES, office_places, unsupported_offices
 from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.errors import RetrieverError
 from retriever.intent import Intent, detect_intent
@@ -29,6 +29,7 @@ from retriever.ranking import Signals, boosts, score
 from retriever.verbalise import companions_of, verbalise
 
 EXPANSION_FACTOR = 0.9  # an entity reached from a linked one scores a little below it
+HOP_MIN_WEIGHT = 0.5  # follow an asked predicate's object one hop when asked at least this strongly
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -126,7 +127,9 @@ class Retriever:
                 )
         return list(out.values())
 
-    def _candidates(self, entities: list[LinkedEntity], lang: str) -> list[int]:
+    def _candidates(self, entities: list[LinkedEntity], intent: Intent, lang: str) -> list[int]:
+        """Facts touching the entities, plus one hop along an asked predicate to a non-place entity
+        (``SolverX raisedFunding SeriesB`` brings the round's amount and year)."""
         direct = {e.id for e in entities if e.via is None}
         chosen: dict[int, None] = {}
         for entity in entities:
@@ -135,6 +138,21 @@ class Retriever:
                 if fact.predicate == "type" and fact.subject not in direct:
                     continue
                 chosen[i] = None
+        known = {e.id for e in entities}
+        hops = {
+            self.facts[i].object
+            for i in chosen
+            if self.facts[i].subject in direct
+            and not self.facts[i].object_is_literal
+            and self.facts[i].predicate != "type"
+            and intent.predicates.get(self.facts[i].predicate, 0.0) >= HOP_MIN_WEIGHT
+            and self.facts[i].object not in known
+            and self.classes.get(self.facts[i].object) not in PLACE_CLASSES
+        }
+        for entity_id in sorted(hops):
+            for i in self._by_entity.get(entity_id, ()):
+                if self.facts[i].subject == entity_id and self.facts[i].predicate != "type":
+                    chosen[i] = None
         indices = [i for i in chosen if self._language_ok(self.facts[i], lang)]
         return self._drop_headquarters_duplicates(indices, entities)
 
@@ -188,7 +206,7 @@ class Retriever:
             *intent.unsupported_attributes,
             *unsupported_offices(intent, links, self.classes, self._places_with_office),
         ]
-        candidates = self._candidates(entities, lang) if entities else []
+        candidates = self._candidates(entities, intent, lang) if entities else []
         timings["intent_ms"] = _ms(t)
 
         t = time.perf_counter()
@@ -234,13 +252,14 @@ class Retriever:
             intent=intent,
             link_scores={e.id: e.score for e in entities},
             direct=frozenset(e.id for e in entities if e.via is None),
+            equivalent=frozenset(e.id for e in entities if e.via is not None and e.via in self._headquarters),
             classes=self.classes,
         )
         scored: list[ScoredFact] = []
         for i, cosine in zip(candidates, cosines.tolist(), strict=True):
             fact = self.facts[i]
             parts = {"cosine": round(float(cosine), 4), **boosts(fact, signals)}
-            total = score(float(cosine), {n: v for n, v in parts.items() if n != "cosine"})
+            total = score(float(cosine), {n: v for n, v in parts.items() if n != "cosine"}, lang)
             scored.append(ScoredFact(fact, round(total, 4), self.texts_en[i], self.texts_ko[i], parts))
         scored.sort(key=lambda sf: (-sf.score, len(sf.fact.proof)))
         return scored[:k]

@@ -98,6 +98,8 @@ def test_revenue_is_unsupported(retriever: Retriever) -> None:
         ("Which continent is the US office in?", ("SolverXUSOffice", "locatedIn", "NorthAmerica")),
         ("Where is the European office?", ("SolverXEuropeOffice", "locatedIn", "Munich")),
         ("솔버엑스의 직원은 몇 명인가요?", ("SolverX", "employeeCount", "120")),
+        ("Who founded Solverx?", ("SolverX", "foundedBy", "LeeSeoyeon")),
+        ("Where is the R&D center?", ("SolverXRnDCenter", "locatedIn", "Pangyo")),
     ],
 )
 def test_top_fact(retriever: Retriever, question: str, expected: tuple[str, str, str]) -> None:
@@ -154,3 +156,16 @@ def test_embedding_cache_is_reused(kg: KnowledgeGraph, retriever: Retriever) -> 
     assert emb.STATS.fact_texts_encoded == 0 and emb.STATS.disk_hits == 1
     assert emb.STATS.model_loads == 0  # the model is loaded once per process
     assert keys(again.retrieve("Which country is SolverX in?"))[0] == ("SolverX", "locatedIn", "SouthKorea")
+
+
+def test_named_office_ranks_its_own_facts_above_the_company(retriever: Retriever) -> None:
+    context = retriever.retrieve("연구소는 어디에 있나요?")
+    assert [e.id for e in context.entities] == ["SolverXRnDCenter", "SolverX"]
+    assert all(sf.fact.subject == "SolverXRnDCenter" for sf in context.facts[:4])
+
+
+def test_funding_round_reached_in_one_hop(retriever: Retriever) -> None:
+    for question in ("How much funding did SolverX raise?", "솔버엑스는 얼마나 투자를 받았나요?"):
+        context = retriever.retrieve(question)
+        assert ("SolverXSeriesB", "fundingAmount", "30000000000") in keys(context)
+        assert context.facts[0].fact.key == ("SolverX", "raisedFunding", "SolverXSeriesB")

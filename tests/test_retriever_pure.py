@@ -84,6 +84,11 @@ def test_fuzzy_scores_below_exact() -> None:
     assert fuzzy.score < exact.score == 1.0
 
 
+def test_possessive_inside_a_span_is_not_a_typo() -> None:
+    assert ids("Where are SolverX's offices?") == ["SolverX"]
+    assert ids("Where is SolverX's US office?") == ["SolverXUSOffice"]
+
+
 def test_longest_match_wins_over_nested() -> None:
     assert ids("Tell me about SolverX Fusion") == ["SolverXFusion"]
     assert ids("솔버엑스 본사는 어디에 있나요?") == ["SolverXHQ"]
