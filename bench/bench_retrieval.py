@@ -162,7 +162,7 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=150)
     with tempfile.TemporaryDirectory(prefix="axlab-bench-") as tmp:
         cache = Path(tmp)
         console.print("[bold]start-up, cold embedding cache[/] (child process)...")
