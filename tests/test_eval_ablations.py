@@ -146,3 +146,27 @@ def test_cli_ablations_section(
     assert "| variant | rank | general mix | trained with context |" in ablation_section
     assert "r16-mix0.3-noctx" in ablation_section and "(eval_ablations.png)" in ablation_section
     assert (out / "eval_ablations.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_default_trainer_prepares_data_and_calls_the_lora_trainer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lora_train = pytest.importorskip("lora.train")
+    calls: list[object] = []
+
+    def fake_train(config, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((config, kwargs))
+        Path(config.adapter_path).mkdir(parents=True, exist_ok=True)
+        return type("Result", (), {"adapter_path": config.adapter_path})()
+
+    monkeypatch.setattr(lora_train, "train", fake_train)
+    variant = AblationVariant(
+        "r4-mix0-noctx", rank=4, general_mix=0.0, with_context=False, iters=7, path=tmp_path / "r4-mix0-noctx"
+    )
+    assert eval_commands.default_train_adapter(variant) == variant.path
+    ((config, kwargs),) = calls
+    assert (config.rank, config.iters, config.adapter_path) == (4, 7, str(variant.path))
+    assert kwargs == {"show_progress": False}
+    data = Path(config.data)
+    assert (data / "train.jsonl").is_file() and (data / "valid.jsonl").is_file()
+    assert data.parent == tmp_path  # training data lives beside the adapter, not inside it

@@ -66,17 +66,37 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def test_no_eval_question_appears_in_the_training_data() -> None:
-    present = [p for p in TRAINING_FILES if p.is_file()]
-    if not present:
-        pytest.skip("data/train.jsonl and data/valid.jsonl not generated yet (axlab data prepare)")
-    corpus: list[str] = []
-    for path in present:
+def _user_strings(paths: list[Path]) -> list[str]:
+    out: list[str] = []
+    for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                corpus.extend(normalize_text(s) for s in _strings(json.loads(line)))
+                out.extend(normalize_text(s) for s in _strings(json.loads(line)))
+    return out
+
+
+def _reused(corpus: list[str]) -> list[str]:
     haystack = "\n".join(corpus)
-    reused = [i.id for i in load_eval_set() if normalize_text(i.question) in haystack]
+    return [f"{i.id}: {i.question}" for i in load_eval_set() if normalize_text(i.question) in haystack]
+
+
+def test_no_eval_question_appears_in_the_training_data() -> None:
+    present = [p for p in (*TRAINING_FILES, ROOT / "data" / "general_chat.jsonl") if p.is_file()]
+    if not present:
+        pytest.skip("data/train.jsonl and data/valid.jsonl not generated yet (axlab data prepare)")
+    reused = _reused(_user_strings(present))
+    assert not reused, f"eval questions found verbatim in the training data: {reused}"
+
+
+def test_no_eval_question_in_freshly_prepared_training_data(tmp_path: Path) -> None:
+    """Generate the training data the way ``axlab data prepare`` does, with every option
+    that adds questions (paraphrases, multi-hop, abstention, general mix), and compare."""
+    prepare = pytest.importorskip("lora.prepare")
+    prepare.prepare_data(out_dir=tmp_path, general_ratio=1.0, multi_hop=True, abstention=True)
+    files = [tmp_path / name for name in ("train.jsonl", "valid.jsonl", "general_chat.jsonl")]
+    corpus = _user_strings([p for p in files if p.is_file()])
+    assert len(corpus) > 100
+    reused = _reused(corpus)
     assert not reused, f"eval questions found verbatim in the training data: {reused}"
 
 

@@ -58,22 +58,45 @@ def make_engine(model: str | None = None, adapter: str | Path | None = None) -> 
 
 
 def default_train_adapter(variant: AblationVariant) -> Path:
-    """Train one ablation adapter through the lora trainer's Python API."""
+    """Train one ablation adapter with the lora package's Python API.
+
+    The chat data is written next to the adapter (``<root>/<name>.data/``) by
+    ``lora.prepare.prepare_data`` with the variant's general-mix ratio (plus multi-hop and
+    abstention rows, as for the default adapter); a with-context variant also gets the
+    hybrid prompts that carry retrieved graph context (``pipeline.hybrid_data``). Then
+    ``lora.train.train`` trains rank ``variant.rank`` for ``variant.iters`` steps.
+    """
     try:
-        from lora import train as lora_train  # type: ignore[attr-defined,unused-ignore]
+        from lora.prepare import prepare_data
+        from lora.train import TrainConfig, train
     except ImportError as exc:
-        raise AxlabError(f"the LoRA trainer is not available (lora.train: {exc})") from None
-    trainer = getattr(lora_train, "train_adapter", None)
-    if trainer is None:
-        raise AxlabError("the LoRA trainer has no train_adapter() function")
-    result = trainer(
-        output=variant.path,
-        rank=variant.rank,
-        general_mix=variant.general_mix,
-        with_context=variant.with_context,
+        raise AxlabError(f"the LoRA trainer is not available ({exc})") from None
+    data_dir = variant.path.parent / f"{variant.name}.data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data(out_dir=data_dir, general_ratio=variant.general_mix, multi_hop=True, abstention=True)
+    if variant.with_context:
+        add_context_rows(data_dir)
+    config = TrainConfig(
+        data=str(data_dir),
+        adapter_path=str(variant.path),
+        name=variant.name,
         iters=variant.iters,
+        rank=variant.rank,
     )
-    return Path(getattr(result, "path", None) or getattr(result, "adapter_path", None) or variant.path)
+    result = train(config, show_progress=False)
+    return Path(result.adapter_path)
+
+
+def add_context_rows(data_dir: Path) -> None:
+    """Append the hybrid (graph-context) training prompts to ``data_dir/train.jsonl``."""
+    try:
+        from pipeline import hybrid_data  # type: ignore[attr-defined,unused-ignore]
+    except ImportError as exc:
+        raise AxlabError(f"hybrid training data with graph context is not available ({exc})") from None
+    builder = getattr(hybrid_data, "append_hybrid_rows", None)
+    if builder is None:
+        raise AxlabError("pipeline.hybrid_data has no append_hybrid_rows(data_dir)")
+    builder(data_dir)
 
 
 def parse_list(value: str, allowed: Sequence[str], what: str) -> list[str]:
@@ -163,7 +186,7 @@ def eval_command(
     ),
     ablation_root: Path = typer.Option(DEFAULT_ROOT, "--ablation-root", help="Where ablation adapters live."),
     ablation_iters: int = typer.Option(
-        300, "--ablation-iters", min=1, help="Training iterations per ablation adapter."
+        200, "--ablation-iters", min=1, help="Training iterations per ablation adapter."
     ),
 ) -> None:
     """Evaluate every answer mode on the held-out eval set and write a report."""

@@ -31,7 +31,7 @@ class AblationVariant:
     rank: int
     general_mix: float  # share of general-knowledge chat examples mixed into the training data
     with_context: bool  # hybrid adapter: training prompts carry the retrieved graph context
-    iters: int = 300
+    iters: int = 200
     path: Path = DEFAULT_ROOT
 
     def to_json(self) -> dict[str, Any]:
@@ -45,7 +45,7 @@ class AblationVariant:
         }
 
 
-def default_grid(root: Path = DEFAULT_ROOT, iters: int = 300) -> list[AblationVariant]:
+def default_grid(root: Path = DEFAULT_ROOT, iters: int = 200) -> list[AblationVariant]:
     """One reference adapter and one change per factor (four trainings, a few minutes each
     for SmolLM2-135M on two CPU cores): rank 16 -> 4, general mix 0.3 -> 0, context -> none."""
     variants = [
