@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,9 +153,9 @@ def test_default_trainer_prepares_data_and_calls_the_lora_trainer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lora_train = pytest.importorskip("lora.train")
-    calls: list[object] = []
+    calls: list[tuple[Any, dict[str, Any]]] = []
 
-    def fake_train(config, **kwargs):  # type: ignore[no-untyped-def]
+    def fake_train(config: Any, **kwargs: Any) -> Any:
         calls.append((config, kwargs))
         Path(config.adapter_path).mkdir(parents=True, exist_ok=True)
         return type("Result", (), {"adapter_path": config.adapter_path})()
