@@ -205,6 +205,22 @@ def test_query_timeout_is_503_and_stops_the_query(client: httpx.Client) -> None:
     assert client.get("/sparql", params={"query": FOUNDED}).status_code == 200
 
 
+def test_interrupted_queries_leave_no_lock_behind(client: httpx.Client) -> None:
+    # several runaway queries at once, all interrupted; then an update (which needs the
+    # write lock, so no reader may have leaked) and a query both go through
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(3) as pool:
+        responses = list(pool.map(lambda _: client.get("/sparql", params={"query": RUNAWAY}), range(3)))
+    assert [r.status_code for r in responses] == [503, 503, 503]
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+    noop = PREFIX + "DELETE DATA { ax:SolverX ax:motto 'never there' }"
+    started = time.monotonic()
+    assert client.post("/sparql/update", content=noop, headers=auth).status_code == 200
+    assert time.monotonic() - started < 5
+    assert client.get("/sparql", params={"query": FOUNDED}).status_code == 200
+
+
 # ------------------------------------------------------------------------------ updates
 INSERT = PREFIX + 'INSERT DATA { ax:SolverX ax:motto "test motto" }'
 

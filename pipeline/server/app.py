@@ -61,6 +61,7 @@ from pipeline.server.sparql import (
     error_status,
     run_query,
     run_update,
+    warm_up,
 )
 from pipeline.types import MODES, Answer, Answerer, Mode
 
@@ -172,6 +173,7 @@ def create_app(
         kg = await asyncio.to_thread(kg_factory)
         answerer = await asyncio.to_thread(answerer_factory)
         state = ServiceState(answerer, kg, settings)
+        await asyncio.to_thread(warm_up, kg)
         app.state.axlab = state
         log.info("AX Lab service ready: %s triples", state.triples)
         try:

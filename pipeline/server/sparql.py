@@ -20,6 +20,8 @@ import contextlib
 import ctypes
 import io
 import itertools
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -290,6 +292,41 @@ def run_query(kg: QueryableGraph, text: str, accept: str | None, max_results: in
     return SparqlResponse(serialize_solutions(result, fmt), media, "SELECT", rows)
 
 
+WARM_UP_QUERIES = (  # cheap on any store size: every pattern is LIMITed first
+    "SELECT ?s (COUNT(*) AS ?n) WHERE { { SELECT * WHERE { ?s ?p ?o } LIMIT 1 } "
+    'FILTER(isIRI(?s) && STRLEN(STR(?p)) > 0 && LANG(?o) != "xx") } GROUP BY ?s ORDER BY DESC(?n)',
+    "ASK { ?s ?p ?o }",
+    "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1",
+    "DESCRIBE <urn:axlab:warm-up>",
+)
+
+
+def warm_up(kg: QueryableGraph) -> None:
+    """Import everything a query touches (parsers, evaluators, every result serialiser)
+    before serving, so query threads -- which may be interrupted -- rarely import modules."""
+    for query in WARM_UP_QUERIES:
+        try:
+            result = kg.query(query)
+            if not isinstance(result, Result):
+                continue
+            if result.type in ("CONSTRUCT", "DESCRIBE") and result.graph is not None:
+                for _, fmt in GRAPH_FORMATS.values():
+                    result.graph.serialize(format=fmt, encoding="utf-8")
+            else:
+                list(result)
+                for _, fmt in SOLUTION_FORMATS.values():
+                    serialize_solutions(result, fmt)
+        except Exception:  # a store that cannot run one of them: nothing to warm
+            continue
+    for text, update in (
+        ("SELECT * FROM <urn:axlab:warm-up> WHERE { SERVICE <urn:axlab:warm-up> { ?s ?p ?o } }", False),
+        ("LOAD <urn:axlab:warm-up>", True),
+        ("SELEC", True),
+    ):
+        with contextlib.suppress(Exception):
+            check_policy(text, update)
+
+
 def run_update(kg: QueryableGraph, text: str) -> None:
     check_policy(text, update=True)
     kg.query(text, update=True)
@@ -318,8 +355,8 @@ class _Interrupted(BaseException):
 
 
 class RWLock:
-    """Many readers or one writer (rdflib's in-memory store is not safe otherwise).
-    Waits in short slices so an interrupted reader stops waiting promptly."""
+    """Many readers or one writer (rdflib's in-memory store is not safe otherwise);
+    waiting writers go first. Never interrupted: see ``QueryRunner._interrupt``."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -402,27 +439,38 @@ class QueryRunner:
             else:
                 future.set_result(value)
 
+        def guarded_work() -> tuple[Any, BaseException | None]:
+            """The only place an asynchronous interrupt can be delivered (see _interrupt)."""
+            try:
+                with state.lock:  # C-level lock methods: no interrupt can land in between
+                    if state.cancelled:
+                        return None, QueryTimeout("cancelled before it started")
+                    state.working = True
+                try:
+                    return work(), None
+                finally:
+                    with state.lock:
+                        state.working = False
+                    if state.interrupted:
+                        _checkpoint()  # a still-pending interrupt is raised here, inside this try
+            except _Interrupted:
+                return None, QueryTimeout("query interrupted")
+            except BaseException as exc:
+                return None, exc
+
         def main() -> None:
             value: Any = None
             error: BaseException | None = None
             try:
+                acquire = self.lock.acquire_write if write else self.lock.acquire_read
+                release = self.lock.release_write if write else self.lock.release_read
+                acquire()
                 try:
-                    acquire = self.lock.acquire_write if write else self.lock.acquire_read
-                    release = self.lock.release_write if write else self.lock.release_read
-                    acquire()
-                    try:
-                        value = work()
-                    finally:
-                        release()
-                except _Interrupted:
-                    error = QueryTimeout("query interrupted")
-                except BaseException as exc:
-                    error = exc
+                    value, error = guarded_work()
                 finally:
-                    with state.lock:
-                        state.done = True
-            except _Interrupted:  # delivered after the work ended
-                pass
+                    release()
+            except BaseException as exc:
+                error = exc
             finally:
                 with self._stats_lock:
                     self._live -= 1
@@ -440,9 +488,15 @@ class QueryRunner:
             future.cancel()  # the thread's late result is dropped
             with self._stats_lock:
                 self._timeouts += 1
-            if interruptible and self._interrupt(thread, state):
-                with self._stats_lock:
-                    self._interrupted += 1
+            if interruptible:
+                self._interrupt_soon(thread, state)
+            else:
+                self._interrupt(thread, state, inject=False)
+            if write:
+                raise QueryTimeout(
+                    f"the update did not finish within {self.timeout:g} s (this server's --query-timeout); "
+                    "it was dropped if it had not started, otherwise it completes in the background"
+                ) from None
             raise QueryTimeout(
                 f"query exceeded the time limit of {self.timeout:g} s (this server's --query-timeout); "
                 "simplify it or add LIMIT"
@@ -450,13 +504,22 @@ class QueryRunner:
         except asyncio.CancelledError:  # client gone: stop the work too
             future.cancel()
             if interruptible:
-                self._interrupt(thread, state)
+                self._interrupt_soon(thread, state)
+            else:
+                self._interrupt(thread, state, inject=False)
             raise
 
     @staticmethod
-    def _interrupt(thread: threading.Thread, state: _ThreadState) -> bool:
+    def _interrupt(thread: threading.Thread, state: _ThreadState, inject: bool) -> bool:
+        """Cancel the work: if it has not started it never will; if it is running (and
+        ``inject``) raise :class:`_Interrupted` in its thread. Injection happens only while
+        the thread is inside ``work()`` (``state.working``, checked under ``state.lock``),
+        so the exception can never land in lock bookkeeping or thread teardown."""
         with state.lock:
-            if state.done or state.interrupted or thread.ident is None:
+            state.cancelled = True
+            if not inject or not state.working or state.interrupted or thread.ident is None:
+                return False
+            if not _safe_to_interrupt(thread.ident):
                 return False
             state.interrupted = True
             changed = ctypes.pythonapi.PyThreadState_SetAsyncExc(
@@ -464,9 +527,50 @@ class QueryRunner:
             )
             return bool(changed == 1)
 
+    def _interrupt_soon(self, thread: threading.Thread, state: _ThreadState, attempts: int = 500) -> None:
+        """Interrupt now, or retry every 20 ms while the thread is somewhere unsafe."""
+        if self._interrupt(thread, state, inject=True):
+            with self._stats_lock:
+                self._interrupted += 1
+            return
+        with state.lock:
+            retry = state.working and not state.interrupted and attempts > 0
+        if retry:
+            asyncio.get_running_loop().call_later(0.02, self._interrupt_soon, thread, state, attempts - 1)
+
+
+# Code where an exception between two statements can leave a lock held or state broken
+# (module imports, explicit acquire/release in threading and logging): never interrupt there.
+_UNSAFE_CODE = (
+    "<frozen importlib",
+    f"{os.sep}importlib{os.sep}",
+    f"{os.sep}threading.py",
+    f"{os.sep}logging{os.sep}",
+)
+
+
+def _safe_to_interrupt(ident: int) -> bool:
+    """Whether no frame of thread ``ident`` is in :data:`_UNSAFE_CODE`. The interrupt is
+    delivered at the thread's next function entry, so entering such code afterwards is
+    harmless: the exception is raised on entry, before any lock is taken."""
+    frame = sys._current_frames().get(ident)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "guarded_work" and code.co_filename == __file__:
+            return True  # below this: the runner's own frames and the thread's bootstrap
+        if any(marker in code.co_filename for marker in _UNSAFE_CODE):
+            return False
+        frame = frame.f_back
+    return False  # not inside work() at all
+
+
+def _checkpoint() -> None:
+    """A Python-level call: the interpreter delivers pending async exceptions on entry."""
+
 
 class _ThreadState:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.done = False
+        self.cancelled = False  # the caller gave up: do not start
+        self.working = False  # inside work(): the only window for an injected interrupt
         self.interrupted = False
