@@ -97,6 +97,9 @@ def attribute_label(attribute: str, lang: Lang) -> str:
         return prop.label_ko if lang == "ko" else prop.label_en
     text = attribute.replace("_", " ").strip()
     if lang == "ko":
+        office = re.match(r"office in (.+)", text, re.IGNORECASE)
+        if office:
+            return f"{office.group(1)} 사무소"
         return _ATTRIBUTE_KO.get(text.lower(), text)
     return text
 
@@ -128,7 +131,7 @@ def gate(grounding: Grounding) -> GateDecision:
         return GateDecision("general", "no linked entity: a general question")
     subject = grounding.label(grounding.linked[0], lang) if grounding.linked else None
     supported = answering_facts(grounding)
-    if grounding.unsupported and not supported:
+    if grounding.unsupported:  # the retriever already ignores vague cues when one is asked
         attribute = attribute_label(grounding.unsupported[0], lang)
         return GateDecision(
             "abstain", f"unsupported attribute: {grounding.unsupported[0]}", attribute, subject

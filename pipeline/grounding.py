@@ -45,6 +45,7 @@ class Grounding:
     question_lang: Lang
     linked: tuple[str, ...] = ()
     intent: tuple[str, ...] = ()
+    answer_classes: tuple[str, ...] = ()  # the class the answer should have (Country, City...)
     unsupported: tuple[str, ...] = ()
     is_domain: bool = False
     facts: tuple[Fact, ...] = ()

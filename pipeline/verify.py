@@ -296,10 +296,28 @@ def verify_answer(
     return Verification("unsupported", claims)
 
 
-def fallback_answer(grounding: Grounding) -> str:
-    """The template answer: the sentence of the top fact that answers the intent."""
+def fallback_fact(grounding: Grounding) -> Fact | None:
+    """The fact a fallback answer states: among the facts answering the intent, the first whose
+    object has the asked class (``Which country``), else the first asserted one (the most
+    specific statement, e.g. the headquarters' neighbourhood), else the top one."""
     answering = answering_facts(grounding)
-    top = answering[0] if answering else (grounding.facts[0] if grounding.facts else None)
+    if not answering:
+        return grounding.facts[0] if grounding.facts else None
+    wanted = set(grounding.answer_classes)
+    if wanted:
+        for fact in answering:
+            info = grounding.entities.get(fact.object)
+            if info is not None and not fact.object_is_literal and info.cls in wanted:
+                return fact
+    for fact in answering:
+        if not fact.inferred:
+            return fact
+    return answering[0]
+
+
+def fallback_answer(grounding: Grounding) -> str:
+    """The template answer: the sentence of :func:`fallback_fact`."""
+    top = fallback_fact(grounding)
     if top is None:
         return ""
     for fact, line in zip(grounding.facts, grounding.lines, strict=False):

@@ -203,3 +203,24 @@ def test_verification_json_shape() -> None:
     data = verify_answer("SolverX is in Japan.", g).to_json()
     assert data["status"] == "contradicted"
     assert {"text", "kind", "status"} <= set(data["claims"][0])
+
+
+def test_fallback_prefers_the_asked_class_then_the_asserted_fact() -> None:
+    seoul = Fact("SolverX", "locatedIn", "Seoul", inferred=True, proof=(HQ_LOC,))
+    dong = Fact("SolverX", "locatedIn", "SeochoDong")
+    facts = (seoul, COUNTRY, dong)
+    asked_country = grounding(facts, intent=("locatedIn",), answer_classes=("Country",))
+    assert fallback_answer(asked_country) == "SolverX locatedIn SouthKorea."
+    assert fallback_answer(grounding(facts, intent=("locatedIn",))) == "SolverX locatedIn SeochoDong."
+
+
+def test_gate_unsupported_wins_over_matching_facts() -> None:
+    offices = Fact("SolverX", "hasOfficeIn", "Germany", inferred=True)
+    g = grounding((offices,), intent=("hasOfficeIn",), unsupported=("office in Japan",))
+    decision = gate(g)
+    assert decision.route == "abstain"
+    assert decision.attribute == "office in Japan"
+    ko = gate(
+        grounding((offices,), intent=("hasOfficeIn",), unsupported=("office in Japan",), question_lang="ko")
+    )
+    assert "Japan 사무소" in abstention_sentence(ko.attribute, ko.subject, "ko")

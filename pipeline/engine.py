@@ -1,0 +1,390 @@
+"""The answer engine: one question, one mode -> an :class:`~pipeline.types.Answer`.
+
+Flow of :meth:`AnswerEngine.stream` (``ask`` is the same, collected):
+
+1. validate the question (non-empty, at most ``MAX_QUESTION_CHARS``) and the mode;
+2. retrieve (every mode: base and lora do not *see* the facts, but their answers are
+   still verified against them);
+3. graph and hybrid modes go through the symbolic gate (:mod:`pipeline.abstain`):
+   ``abstain`` answers with a fixed sentence without calling the model, ``general``
+   (no linked entity) asks the model without domain context, ``grounded`` puts the
+   retrieved facts into the prompt (:mod:`pipeline.prompt`);
+4. generate (streamed), then verify the answer's entities and numbers
+   (:mod:`pipeline.verify`); in graph and hybrid modes an answer that contradicts the
+   facts, or a refusal although the facts answer the question, is replaced by the top
+   fact's sentence (``verification.status == "fallback"``).
+
+Models, adapters, the graph and the retriever load lazily, once, and are reused.
+
+Hybrid routing of general questions (``hybrid_general``): ``"base"`` (default) answers a
+question with no linked entity with the base model, without the hybrid adapter, so that
+the adapter's domain tint never reaches general answers; ``"adapter"`` keeps the adapter.
+``bench/bench_answer.py --general-routing`` measures both.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pipeline.abstain import GateDecision, abstention_sentence, answering_facts, gate, is_abstention
+from pipeline.errors import AxlabError
+from pipeline.grounding import EntityInfo, Grounding
+from pipeline.modes import DEFAULT_HYBRID_ADAPTER, DEFAULT_LORA_ADAPTER, MODE_SPECS, check_mode
+from pipeline.prompt import (
+    MAX_CONTEXT_LINES,
+    MAX_QUESTION_CHARS,
+    Lang,
+    Message,
+    detect_lang,
+    grounded_messages,
+    normalize_question,
+    plain_messages,
+)
+from pipeline.types import DEFAULT_MODE, Answer, Mode
+from pipeline.verify import Verification, fallback_answer, verify_answer
+
+if TYPE_CHECKING:
+    from kg.facts import Fact
+    from kg.graph import KnowledgeGraph
+    from retriever import Context, Retriever
+
+DEFAULT_MAX_TOKENS = 200
+MAX_MAX_TOKENS = 4096
+TOP_K = 6
+GeneralRouting = Literal["base", "adapter"]
+
+
+class Backend(Protocol):
+    """Generates text for chat messages with an optional adapter (the model layer, or a double)."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def stream(self, messages: Sequence[Message], max_tokens: int, adapter: Path | None) -> Iterator[str]: ...
+
+
+class LoraBackend:
+    """The real model layer: :func:`lora.generate.load_model` (cached per model and adapter)."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self.model = model
+
+    @property
+    def model_id(self) -> str:
+        from lora.models import EMBEDDED, is_embedded
+
+        return EMBEDDED if is_embedded(self.model) else str(self.model)
+
+    def warm(self, adapter: Path | None = None) -> None:
+        from lora.generate import load_model
+
+        load_model(self.model, adapter)
+
+    def stream(self, messages: Sequence[Message], max_tokens: int, adapter: Path | None) -> Iterator[str]:
+        from lora.generate import load_model
+
+        loaded = load_model(self.model, adapter)
+        for chunk in loaded.stream(messages, max_tokens=max_tokens):
+            if chunk.text:
+                yield chunk.text
+
+
+def validate_question(question: object) -> str:
+    """The normalised question, or a one-line user error (exit code 2)."""
+    if not isinstance(question, str):
+        raise AxlabError("the question must be text", exit_code=2)
+    if len(question) > MAX_QUESTION_CHARS:
+        raise AxlabError(
+            f"the question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})",
+            exit_code=2,
+        )
+    text = normalize_question(question)
+    if not text:
+        raise AxlabError("the question is empty", exit_code=2)
+    return text
+
+
+def validate_max_tokens(max_tokens: int | None) -> int:
+    if max_tokens is None:
+        return DEFAULT_MAX_TOKENS
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        raise AxlabError(f"--max-tokens must be a positive integer, not {max_tokens!r}", exit_code=2)
+    if max_tokens > MAX_MAX_TOKENS:
+        raise AxlabError(f"--max-tokens must be at most {MAX_MAX_TOKENS}, not {max_tokens}", exit_code=2)
+    return max_tokens
+
+
+def check_adapter(path: Path, kind: str, explicit: bool) -> Path:
+    """The adapter folder, or a one-line error saying how to get one."""
+    if (
+        path.is_dir()
+        and (path / "adapter_config.json").is_file()
+        and (path / "adapters.safetensors").is_file()
+    ):
+        return path
+    if explicit:
+        what = "not found" if not path.exists() else "not an adapter folder (no adapter_config.json)"
+        raise AxlabError(f"adapter {path}: {what}", exit_code=2)
+    how = "axlab train" if kind == "lora" else "axlab train --kind hybrid"
+    raise AxlabError(
+        f"no {kind} adapter at {path}: train it with '{how}' (or 'axlab demo'), or pass --adapter PATH",
+        exit_code=2,
+    )
+
+
+def entity_infos(kg: KnowledgeGraph) -> dict[str, EntityInfo]:
+    return {
+        eid: EntityInfo(
+            eid,
+            entity.class_,
+            entity.label.en,
+            entity.label.ko,
+            (*entity.aliases.en, *entity.aliases.ko),
+        )
+        for eid, entity in kg.entities.items()
+    }
+
+
+def grounding_from_context(
+    context: Context,
+    lang: Lang,
+    entities: Mapping[str, EntityInfo],
+    facts_about: Callable[[str], Sequence[Fact]] | None = None,
+    k: int = MAX_CONTEXT_LINES,
+) -> Grounding:
+    """The answer side's view of a retrieval (the only place that reads ``Context``)."""
+    scored = context.facts[:k]
+    direct = [e.id for e in context.entities if e.via is None]
+    subject_facts: list[Fact] = []
+    if facts_about is not None:
+        for entity_id in direct:
+            subject_facts.extend(facts_about(entity_id))
+    return Grounding(
+        question_lang=lang,
+        linked=tuple(context.linked_ids),
+        intent=tuple(context.intent_predicates),
+        answer_classes=tuple(context.answer_classes),
+        unsupported=tuple(context.unsupported_attributes),
+        is_domain=context.is_domain,
+        facts=tuple(sf.fact for sf in scored),
+        lines=tuple(sf.text(lang) for sf in scored),
+        context_json=tuple(context.to_json(lang)[:k]),
+        entities=dict(entities),
+        subject_facts=tuple(subject_facts),
+    )
+
+
+class AnswerEngine:
+    """Answers questions in the four modes (see the module docstring)."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        lora_adapter: str | Path | None = None,
+        hybrid_adapter: str | Path | None = None,
+        kg: KnowledgeGraph | None = None,
+        retriever: Retriever | None = None,
+        *,
+        backend: Backend | None = None,
+        top_k: int = TOP_K,
+        hybrid_general: GeneralRouting = "base",
+        verify: bool = True,
+    ) -> None:
+        self.model = model
+        self._explicit_lora = lora_adapter is not None
+        self._explicit_hybrid = hybrid_adapter is not None
+        self.lora_adapter = Path(lora_adapter).expanduser() if lora_adapter else DEFAULT_LORA_ADAPTER
+        self.hybrid_adapter = Path(hybrid_adapter).expanduser() if hybrid_adapter else DEFAULT_HYBRID_ADAPTER
+        self._kg = kg
+        self._retriever = retriever
+        self.backend: Backend = backend if backend is not None else LoraBackend(model)
+        self.top_k = top_k
+        self.hybrid_general: GeneralRouting = hybrid_general
+        self.verify = verify
+        self._lock = threading.RLock()
+        self._entities: dict[str, EntityInfo] | None = None
+        self._warm_retriever = False
+
+    # --- lazy parts -----------------------------------------------------------------------
+
+    @property
+    def kg(self) -> KnowledgeGraph:
+        with self._lock:
+            if self._kg is None:
+                from kg.graph import KnowledgeGraph
+
+                self._kg = KnowledgeGraph.load()
+            return self._kg
+
+    @property
+    def retriever(self) -> Retriever:
+        with self._lock:
+            if self._retriever is None:
+                from retriever import Retriever
+
+                self._retriever = Retriever(self.kg)
+            return self._retriever
+
+    @property
+    def entities(self) -> dict[str, EntityInfo]:
+        with self._lock:
+            if self._entities is None:
+                self._entities = entity_infos(self.kg)
+            return self._entities
+
+    def link(self, text: str) -> list[str]:
+        """Entity ids named in ``text`` (the retriever's linker), for verification."""
+        from retriever.linking import link_entities
+
+        return [link.entity_id for link in link_entities(text, self.retriever.index)]
+
+    def adapter_for(self, mode: Mode) -> Path | None:
+        """The adapter a mode uses (checked), or None for the base model."""
+        kind = MODE_SPECS[mode].adapter
+        if kind == "lora":
+            return check_adapter(self.lora_adapter, "lora", self._explicit_lora)
+        if kind == "hybrid":
+            return check_adapter(self.hybrid_adapter, "hybrid", self._explicit_hybrid)
+        return None
+
+    def warm(self, modes: Sequence[Mode] = ("hybrid",)) -> None:
+        """Load the graph, the retriever's model and the models the modes need, now."""
+        self.retriever.warm()
+        self.entities  # noqa: B018
+        self._warm_retriever = True
+        for mode in modes:
+            adapter = self.adapter_for(mode)
+            warm = getattr(self.backend, "warm", None)
+            if callable(warm):
+                warm(adapter)
+                if mode == "hybrid" and self.hybrid_general == "base":
+                    warm(None)
+
+    # --- answering --------------------------------------------------------------------------
+
+    def ground(self, question: str, lang: Lang) -> Grounding:
+        context = self.retriever.retrieve(question, k=self.top_k)
+        return grounding_from_context(context, lang, self.entities, self.kg.facts_about, self.top_k)
+
+    def ask(self, question: str, mode: Mode | str = DEFAULT_MODE, max_tokens: int | None = None) -> Answer:
+        """Answer ``question`` in ``mode`` (see the module docstring)."""
+        answer: Answer | None = None
+        for item in self.stream(question, mode, max_tokens):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(
+        self, question: str, mode: Mode | str = DEFAULT_MODE, max_tokens: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield the answer's text as it is generated, then the finished :class:`Answer`.
+
+        Input is validated before anything is yielded, so bad input raises on the first
+        ``next()``. When verification replaces the generated text (``fallback``), the final
+        ``Answer.answer`` differs from the streamed text.
+        """
+        started = time.perf_counter()
+        text = validate_question(question)
+        checked_mode = check_mode(str(mode))
+        tokens = validate_max_tokens(max_tokens)
+        spec = MODE_SPECS[checked_mode]
+        adapter = self.adapter_for(checked_mode)
+        lang = detect_lang(text)
+        timings: dict[str, float] = {}
+
+        if not self._warm_retriever:
+            t = time.perf_counter()
+            self.retriever.warm()
+            self.entities  # noqa: B018
+            self._warm_retriever = True
+            timings["load"] = _ms(t)  # once per engine: graph, embedding model, fact vectors
+        t = time.perf_counter()
+        grounding = self.ground(text, lang)
+        timings["retrieve"] = _ms(t)
+
+        decision: GateDecision | None = gate(grounding) if spec.uses_graph else None
+        context: list[dict[str, Any]] = []
+        messages: list[Message] = plain_messages(text)
+        if decision is not None and decision.route == "abstain":
+            sentence = abstention_sentence(decision.attribute, decision.subject, lang)
+            timings["generate"] = 0.0
+            timings["verify"] = 0.0
+            timings["total"] = _ms(started)
+            yield sentence
+            yield Answer(
+                question=text,
+                mode=checked_mode,
+                answer=sentence,
+                context=[],
+                abstained=True,
+                model=self.backend.model_id,
+                adapter=None,
+                timings_ms=timings,
+                verification={"status": "supported", "claims": [], "gate": decision.reason},
+            )
+            return
+        if decision is not None and decision.route == "general":
+            if checked_mode == "hybrid" and self.hybrid_general == "base":
+                adapter = None
+        elif decision is not None:  # grounded
+            messages = grounded_messages(text, grounding.lines, lang)
+            context = list(grounding.context_json)
+
+        t = time.perf_counter()
+        pieces: list[str] = []
+        for piece in self.backend.stream(messages, tokens, adapter):
+            pieces.append(piece)
+            yield piece
+        generated = "".join(pieces).strip()
+        timings["generate"] = _ms(t)
+
+        t = time.perf_counter()
+        final, abstained, verification = self._check(generated, text, grounding, decision, spec.uses_graph)
+        timings["verify"] = _ms(t)
+        timings["total"] = _ms(started)
+        yield Answer(
+            question=text,
+            mode=checked_mode,
+            answer=final,
+            context=context,
+            abstained=abstained,
+            model=self.backend.model_id,
+            adapter=str(adapter) if adapter is not None else None,
+            timings_ms=timings,
+            verification=verification.to_json() if verification is not None else None,
+        )
+
+    ask_stream = stream  # the name the HTTP service looks for first
+
+    def _check(
+        self,
+        generated: str,
+        question: str,
+        grounding: Grounding,
+        decision: GateDecision | None,
+        uses_graph: bool,
+    ) -> tuple[str, bool, Verification | None]:
+        """(final answer, abstained, verification) for a generated answer."""
+        refused = is_abstention(generated)
+        if not self.verify or not grounding.linked:
+            return generated, refused, None  # a general question: nothing in the graph to check
+        verification = verify_answer(generated, grounding, question, link=self.link)
+        if not uses_graph or decision is None or decision.route != "grounded":
+            return generated, refused, verification
+        answerable = bool(answering_facts(grounding))
+        if verification.status == "contradicted" or not generated or (refused and answerable):
+            fallback = fallback_answer(grounding)
+            if fallback:
+                verification.status = "fallback"
+                verification.fallback_from = generated
+                return fallback, False, verification
+        return generated, refused, verification
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
