@@ -11,9 +11,11 @@ from pipeline.errors import AxlabError
 UPDATE_TOKEN_ENV = "AXLAB_UPDATE_TOKEN"
 
 
-def real_factories(model: str | None = None, adapter: str | None = None) -> tuple[Any, Any]:
+def real_factories(
+    model: str | None = None, lora_adapter: str | None = None, hybrid_adapter: str | None = None
+) -> tuple[Any, Any]:
     """(answerer_factory, kg_factory) for the real engine and graph; the graph is loaded
-    once and shared with the engine when the engine accepts one."""
+    once and shared by the SPARQL endpoint and the engine."""
     try:
         from kg import KnowledgeGraph
     except ImportError as exc:  # pragma: no cover - a broken install
@@ -31,12 +33,9 @@ def real_factories(model: str | None = None, adapter: str | None = None) -> tupl
         return shared["kg"]
 
     def answerer_factory() -> Any:
-        options: dict[str, Any] = {}
-        if model is not None:
-            options["model"] = model
-        if adapter is not None:
-            options["adapter"] = adapter
-        return AnswerEngine(**options)
+        return AnswerEngine(
+            model=model, lora_adapter=lora_adapter, hybrid_adapter=hybrid_adapter, kg=kg_factory()
+        )
 
     return answerer_factory, kg_factory
 
@@ -63,8 +62,10 @@ def serve(
     max_body_bytes: int = typer.Option(
         64 * 1024, "--max-body-bytes", min=1024, help="Largest request body (then 413)."
     ),
-    model: str | None = typer.Option(None, "--model", help="Model id or path for the engine."),
-    adapter: str | None = typer.Option(None, "--adapter", help="LoRA adapter path for the engine."),
+    model: str | None = typer.Option(None, "--model", help="Model id or path (default: the embedded model)."),
+    lora_adapter: str | None = typer.Option(None, "--lora-adapter", help="Adapter for the lora mode."),
+    hybrid_adapter: str | None = typer.Option(None, "--hybrid-adapter", help="Adapter for the hybrid mode."),
+    warm: bool = typer.Option(True, "--warm/--no-warm", help="Load the model and adapters at startup."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve /ask, /health, the SPARQL 1.1 endpoint /sparql and OpenAI-compatible /v1 over HTTP."""
@@ -84,10 +85,11 @@ def serve(
             query_timeout=query_timeout,
             max_results=max_results,
             max_body_bytes=max_body_bytes,
+            warm=warm,
         )
     except ValueError as exc:
         raise AxlabError(str(exc)) from None
-    answerer_factory, kg_factory = real_factories(model, adapter)
+    answerer_factory, kg_factory = real_factories(model, lora_adapter, hybrid_adapter)
     app = create_app(answerer_factory, kg_factory, settings)
     uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5)
 

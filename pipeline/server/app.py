@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.errors import user_error_types
+from pipeline.prompt import MAX_QUESTION_CHARS
 from pipeline.server.generation import GenerationCancelled, GenerationJob, GenerationScheduler, QueueFull
 from pipeline.server.limits import BodySizeLimit
 from pipeline.server.models import (
@@ -115,7 +116,8 @@ def answerer_info(answerer: Any) -> dict[str, Any]:
                 info.update(described)
         except Exception:
             log.exception("answerer.describe() failed")
-    model = info.get("model", getattr(answerer, "model_id", None))
+    backend = getattr(answerer, "backend", None)
+    model = info.get("model", getattr(answerer, "model_id", None) or getattr(backend, "model_id", None))
     adapters = info.get("adapters", getattr(answerer, "loaded_adapters", None)) or []
     loaded = info.get("model_loaded", getattr(answerer, "model_loaded", None))
     return {
@@ -149,7 +151,9 @@ def queue_full_response(request: Request, exc: QueueFull) -> Response:
 
 
 def generation_error_response(request: Request, exc: BaseException) -> Response:
-    if isinstance(exc, user_error_types()):
+    if isinstance(exc, GenerationCancelled):
+        status, text = 503, f"generation unavailable: {exc}"
+    elif isinstance(exc, user_error_types()):
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         status, text = 503, f"the answerer failed: {message}"
     else:
@@ -174,6 +178,12 @@ def create_app(
         answerer = await asyncio.to_thread(answerer_factory)
         state = ServiceState(answerer, kg, settings)
         await asyncio.to_thread(warm_up, kg)
+        warm = getattr(answerer, "warm", None)
+        if settings.warm and callable(warm):  # load the model(s) now, not on the first request
+            try:
+                await asyncio.to_thread(warm, settings.warm_modes)
+            except Exception as exc:  # e.g. an adapter not trained yet: those modes answer 503
+                log.warning("could not warm up the answerer for %s: %s", settings.warm_modes, exc)
         app.state.axlab = state
         log.info("AX Lab service ready: %s triples", state.triples)
         try:
@@ -252,6 +262,8 @@ def create_app(
             job = state.scheduler.submit(body.question, body.mode, body.max_tokens)
         except QueueFull as exc:
             return queue_full_response(request, exc)
+        except GenerationCancelled as exc:  # shutting down
+            return generation_error_response(request, exc)
         try:
             answer = await job.result(request.is_disconnected)
         except GenerationCancelled:
@@ -509,6 +521,12 @@ def create_app(
         question = last_user_message(body)
         if question is None:
             return openai_error(400, "no user message with text content", "invalid_request_error")
+        if len(question) > MAX_QUESTION_CHARS:
+            return openai_error(
+                400,
+                f"the last user message is too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})",
+                "invalid_request_error",
+            )
         max_tokens = body.max_completion_tokens or body.max_tokens
         limit_error = check_max_tokens(max_tokens, settings)
         if limit_error:
@@ -517,6 +535,8 @@ def create_app(
             job = state.scheduler.submit(question, mode, max_tokens)
         except QueueFull as exc:
             return queue_full_response(request, exc)
+        except GenerationCancelled as exc:  # shutting down
+            return generation_error_response(request, exc)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if body.stream:

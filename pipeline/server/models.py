@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pipeline.prompt import MAX_QUESTION_CHARS  # the engine's own limit
 from pipeline.types import DEFAULT_MODE, MODES, Mode
 
-MAX_QUESTION_CHARS = 8000
 MAX_TOKENS_CEILING = 4096  # schema bound; a server may be configured lower (then 400)
 
 

@@ -27,6 +27,8 @@ class ServerSettings:
     max_tokens_limit: int = 4096  # largest max_tokens a client may ask for (<= the schema's 4096)
     sparql_workers: int = 4  # SPARQL queries running at once (each in its own thread)
     retry_after_min_s: int = 1
+    warm: bool = False  # call answerer.warm(warm_modes) at startup (axlab serve does)
+    warm_modes: tuple[str, ...] = ("graph", "hybrid")
 
     def __post_init__(self) -> None:
         if self.queue_size < 0:
