@@ -1,0 +1,174 @@
+"""``axlab data prepare``: the knowledge file -> ``train.jsonl`` / ``valid.jsonl``.
+
+Every fact row yields several paraphrased questions per language (``lora.paraphrase``)
+answered by the row's own statement. Per fact and language a few paraphrases are held
+out for validation, so the valid loss measures recall of a fact under a wording the
+model never saw; no valid question string ever appears in train (asserted).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from lora.errors import LoraError
+from lora.general_chat import write_general_chat
+from lora.paraphrase import josa, questions_for
+from lora.rows import ChatRow, chat_row, read_chat_jsonl, write_jsonl
+from ontology.knowledge import Lang
+
+LANGS: tuple[Lang, ...] = ("en", "ko")
+ABSTAIN = {
+    "en": "I don't know. That is not in my knowledge about SolverX.",
+    "ko": "모르겠습니다. 제가 가진 솔버엑스 정보에는 없는 내용입니다.",
+}
+UNKNOWN_TOPICS = {
+    "en": (
+        "What is SolverX's annual revenue?",
+        "What is SolverX's stock ticker?",
+        "How many patents does SolverX hold?",
+        "Who is the CFO of SolverX?",
+        "Does SolverX have an office in Tokyo?",
+        "What was SolverX's profit last year?",
+    ),
+    "ko": (
+        "솔버엑스의 연 매출은 얼마인가요?",
+        "솔버엑스의 주식 종목 코드는 무엇인가요?",
+        "솔버엑스는 특허를 몇 개 보유하고 있나요?",
+        "솔버엑스의 CFO는 누구인가요?",
+        "솔버엑스는 도쿄에 사무소가 있나요?",
+    ),
+}
+
+
+@dataclass
+class PrepareReport:
+    """What ``prepare_data`` wrote."""
+
+    train_path: str
+    valid_path: str
+    train_rows: int
+    valid_rows: int
+    facts: int
+    general_rows: int = 0
+    multi_hop_rows: int = 0
+    abstention_rows: int = 0
+    languages: list[str] = field(default_factory=lambda: list(LANGS))
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _load(knowledge_path: Path | None):  # type: ignore[no-untyped-def]
+    from ontology.errors import OntologyError
+    from ontology.knowledge import load_knowledge
+
+    try:
+        return load_knowledge(knowledge_path)
+    except OntologyError as exc:
+        raise LoraError(str(exc).splitlines()[0]) from None
+
+
+def multi_hop_rows(knowledge, system: str | None = None) -> list[tuple[str, ChatRow]]:  # type: ignore[no-untyped-def]
+    """Questions answered by following ``locatedIn`` then ``partOf`` up the gazetteer."""
+    part_of = {t.triple.s: t.triple.o for t in knowledge.triples() if t.triple.p == "partOf" and t.triple.o}
+    out: list[tuple[str, ChatRow]] = []
+    for sourced in knowledge.triples():
+        triple = sourced.triple
+        if triple.p != "locatedIn" or not triple.o or triple.s == "SolverX":
+            continue
+        chain = [triple.o]
+        while chain[-1] in part_of and part_of[chain[-1]] not in chain:
+            chain.append(part_of[chain[-1]])
+        for cls_name, en_q, ko_q in (
+            ("Country", "In which country is the {s}?", "{s}{josa} 어느 나라에 있나요?"),
+            ("Continent", "On which continent is the {s}?", "{s}{josa} 어느 대륙에 있나요?"),
+        ):
+            target = next((p for p in chain if knowledge.entities[p].class_ == cls_name), None)
+            if target is None:
+                continue
+            en_s, ko_s = knowledge.label(triple.s, "en"), knowledge.label(triple.s, "ko")
+            path_en = ", ".join(knowledge.label(p, "en") for p in chain[: chain.index(target) + 1])
+            path_ko = " ".join(knowledge.label(p, "ko") for p in reversed(chain[: chain.index(target) + 1]))
+            answer_en = f"The {en_s} is in {knowledge.label(target, 'en')} ({path_en})."
+            answer_ko = f"{ko_s}{josa(ko_s, '은')} {knowledge.label(target, 'ko')}에 있습니다 ({path_ko})."
+            out.append((sourced.row_id, chat_row(en_q.format(s=en_s), answer_en, system)))
+            ko_question = ko_q.format(s=ko_s, josa=josa(ko_s, "은"))
+            out.append((sourced.row_id, chat_row(ko_question, answer_ko, system)))
+    return out
+
+
+def prepare_data(
+    knowledge_path: Path | None = None,
+    out_dir: Path = Path("data"),
+    *,
+    valid_per_fact: int = 1,
+    general_ratio: float = 0.0,
+    general_path: Path | None = None,
+    multi_hop: bool = False,
+    abstention: bool = False,
+    system: str | None = None,
+    seed: int = 0,
+) -> PrepareReport:
+    """Write ``out_dir/train.jsonl`` and ``out_dir/valid.jsonl`` from the knowledge file."""
+    if general_ratio < 0:
+        raise LoraError(f"--general-ratio must be >= 0, not {general_ratio}")
+    if valid_per_fact < 0:
+        raise LoraError(f"--valid-per-fact must be >= 0, not {valid_per_fact}")
+    knowledge = _load(knowledge_path)
+    rng = random.Random(seed)
+    train: list[ChatRow] = []
+    valid: list[ChatRow] = []
+    facts = list(knowledge.facts())
+    if not facts:
+        raise LoraError(f"{knowledge.path}: no fact rows to train on")
+    for row in facts:
+        assert row.text is not None
+        for lang in LANGS:
+            questions = questions_for(row, knowledge, lang)
+            rng.shuffle(questions)
+            held = min(valid_per_fact, max(len(questions) - 2, 0))
+            answer = getattr(row.text, lang)
+            valid += [chat_row(q, answer, system) for q in questions[:held]]
+            train += [chat_row(q, answer, system) for q in questions[held:]]
+    hop_rows = multi_hop_rows(knowledge, system) if multi_hop else []
+    train += [row for _, row in hop_rows]
+    abstain_rows = [chat_row(q, ABSTAIN[lang], system) for lang in LANGS for q in UNKNOWN_TOPICS[lang]]
+    if abstention:
+        valid.append(abstain_rows.pop(rng.randrange(len(abstain_rows))))
+        train += abstain_rows
+    general: list[ChatRow] = []
+    if general_ratio > 0:
+        general_file = general_path or out_dir / "general_chat.jsonl"
+        if not general_file.exists():
+            write_general_chat(general_file)
+        pool = read_chat_jsonl(general_file)
+        if not pool:
+            raise LoraError(f"{general_file}: no general chat rows")
+        wanted = round(general_ratio * len(train))
+        general = [pool[i % len(pool)] for i in range(wanted)]
+        if system:
+            general = [{"messages": [{"role": "system", "content": system}, *g["messages"]]} for g in general]
+        train += general
+    rng.shuffle(train)
+    train_questions = {_user(row) for row in train}
+    leaked = [q for q in (_user(row) for row in valid) if q in train_questions]
+    assert not leaked, f"valid questions also in train: {leaked[:3]}"
+    train_path, valid_path = out_dir / "train.jsonl", out_dir / "valid.jsonl"
+    write_jsonl(train_path, train)
+    write_jsonl(valid_path, valid)
+    return PrepareReport(
+        train_path=str(train_path),
+        valid_path=str(valid_path),
+        train_rows=len(train),
+        valid_rows=len(valid),
+        facts=len(facts),
+        general_rows=len(general),
+        multi_hop_rows=len(hop_rows),
+        abstention_rows=len(abstain_rows) if abstention else 0,
+    )
+
+
+def _user(row: ChatRow) -> str:
+    return next(m["content"] for m in reversed(row["messages"]) if m["role"] == "user")
