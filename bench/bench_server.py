@@ -158,7 +158,13 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 async def run_level(
-    client: httpx.AsyncClient, endpoint: str, concurrency: int, total: int, budget_s: float, backoff_s: float
+    client: httpx.AsyncClient,
+    endpoint: str,
+    concurrency: int,
+    total: int,
+    budget_s: float,
+    backoff_s: float,
+    mode: str,
 ) -> LevelResult:
     result = LevelResult(endpoint=endpoint, concurrency=concurrency)
     latencies: list[float] = []
@@ -177,7 +183,7 @@ async def run_level(
                 )
             else:
                 question = QUESTIONS[index % len(QUESTIONS)]
-                response = await client.post("/ask", json={"question": question, "mode": "hybrid"})
+                response = await client.post("/ask", json={"question": question, "mode": mode})
         except httpx.HTTPError as exc:
             result.failed += 1
             result.errors.append(f"{type(exc).__name__}: {exc}"[:200])
@@ -224,7 +230,11 @@ async def load(url: str, args: argparse.Namespace) -> list[LevelResult]:
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
         # warm-up (first query parse, model load for --real), not measured
         await client.get("/sparql", params={"query": SPARQL_QUERY})
-        await client.post("/ask", json={"question": QUESTIONS[0]}, timeout=max(args.request_timeout, 600))
+        warm = await client.post(
+            "/ask", json={"question": QUESTIONS[0], "mode": args.mode}, timeout=max(args.request_timeout, 600)
+        )
+        if warm.status_code != 200:
+            raise SystemExit(f"warm-up /ask failed: {warm.status_code} {warm.text[:300]}")
         for endpoint in args.endpoints:
             for concurrency in args.levels:
                 remaining = overall_deadline - time.perf_counter()
@@ -233,7 +243,9 @@ async def load(url: str, args: argparse.Namespace) -> list[LevelResult]:
                     continue
                 budget = min(args.level_seconds, remaining)
                 results.append(
-                    await run_level(client, endpoint, concurrency, args.requests, budget, args.backoff)
+                    await run_level(
+                        client, endpoint, concurrency, args.requests, budget, args.backoff, args.mode
+                    )
                 )
         health = (await client.get("/health")).json()
     args.health = health
@@ -301,6 +313,11 @@ def main() -> int:
     parser.add_argument("--queue-size", type=int, default=8)
     parser.add_argument("--query-timeout", type=float, default=10.0)
     parser.add_argument("--token-delay", type=float, default=0.002, help="the double's seconds per token")
+    parser.add_argument(
+        "--mode",
+        default=None,
+        help="answer mode for /ask (default: hybrid; graph with --real: no adapter needed)",
+    )
     parser.add_argument("--backoff", type=float, default=0.2, help="max seconds a client waits after a 429")
     parser.add_argument("--startup-timeout", type=float, default=600.0)
     parser.add_argument("--schemathesis", type=int, default=0, metavar="SECONDS", help="also fuzz the schema")
@@ -310,6 +327,7 @@ def main() -> int:
     if args.serve:
         serve(args)
         return 0
+    args.mode = args.mode or ("graph" if args.real else "hybrid")
 
     child = ChildServer(args)
     try:
@@ -320,12 +338,14 @@ def main() -> int:
     finally:
         child.stop()
     answerer = "real engine" if args.real else f"scripted double ({args.token_delay * 1000:g} ms/token)"
+    answerer += f", /ask mode {args.mode}"
     print_table(results, f"AX Lab server, {answerer}, queue {args.queue_size}, {os.cpu_count()} CPUs")
     report = {
         "meta": {
             "answerer": "real" if args.real else "double",
             "token_delay_s": None if args.real else args.token_delay,
             "queue_size": args.queue_size,
+            "ask_mode": args.mode,
             "backoff_after_429_s": args.backoff,
             "requests_per_level": args.requests,
             "levels": args.levels,
