@@ -5,7 +5,10 @@ Configuration (environment, overridden by the CLI's ``--store/--store-location``
 * ``AXLAB_STORE``: ``memory`` (default), ``oxigraph`` or ``sparql``.
 * ``AXLAB_STORE_LOCATION``: a directory for ``oxigraph`` (on disk; none = in memory), an endpoint
   for ``sparql``: a server's base URL (``http://127.0.0.1:7878``: Oxigraph's ``/query`` and
-  ``/update`` are assumed) or ``QUERY_URL [UPDATE_URL]`` (Fuseki, GraphDB, Virtuoso ...).
+  ``/update`` are assumed) or ``QUERY_URL [UPDATE_URL]`` (Fuseki, GraphDB, Virtuoso ...). Queries
+  without ``GRAPH`` see the server's default graph: serve the union of the named graphs there
+  (``oxigraph serve --union-default-graph``, Fuseki's ``tdb2:unionDefaultGraph``) to query like
+  the other back-ends; everything AX Lab itself asks names its graphs.
 
 :class:`TripleStore` wraps one back-end behind a handful of calls (SPARQL select/update, N-Quads
 loading, counting): pyoxigraph natively for ``oxigraph``, rdflib's ``Memory`` for ``memory`` and
@@ -35,6 +38,7 @@ from typing import Any, cast
 
 from rdflib import RDF, BNode, ConjunctiveGraph, Dataset, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.query import Result
 from rdflib.store import Store
 from rdflib.term import Node
 
@@ -136,7 +140,7 @@ class TripleStore:
             assert config.location is not None
             query_url, update_url = endpoints(config.location)
             self._rdflib = SPARQLUpdateStore(
-                query_endpoint=query_url, update_endpoint=update_url, returnFormat="json"
+                query_endpoint=query_url, update_endpoint=update_url, returnFormat="json", method="POST"
             )
 
     @classmethod
@@ -172,7 +176,7 @@ class TripleStore:
 
                 return [
                     tuple(None if v is None else cast(Node, from_ox(v)) for v in solution)
-                    for solution in self._ox.query(text)
+                    for solution in self._ox.query(text, use_default_graph_as_union=True)
                 ]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -186,7 +190,7 @@ class TripleStore:
         text = _SPARQL_PREFIXES + query
         try:
             if self._ox is not None:
-                return bool(self._ox.query(text))
+                return bool(self._ox.query(text, use_default_graph_as_union=True))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 return bool(self._dataset().query(text).askAnswer)
@@ -289,13 +293,10 @@ def _insert_data(nquads: bytes) -> str:
         if not line or line.startswith("#"):
             continue
         body = line[:-1].rstrip()  # drop the final '.'
-        if body.endswith(">"):
+        if body.endswith(">") and _term_count(body) == 4:  # a graph IRI closes the line
             start = body.rfind("<")
-            head, graph = body[:start].rstrip(), body[start:]
-            # a literal may end with '>' only as a datatype IRI: then there were just three terms
-            if head.endswith(('"', ">")) and _term_count(head) == 3:
-                by_graph[graph].append(head + " .")
-                continue
+            by_graph[body[start:]].append(body[:start].rstrip() + " .")
+            continue
         by_graph[""].append(body + " .")
     blocks = []
     for graph, lines in by_graph.items():
@@ -356,7 +357,9 @@ def node_statement(s: Node, p: Node, o: Node) -> Statement | None:
     if prop not in PROPERTY_BY_NAME:
         return None
     if isinstance(o, Literal):
-        return Statement(subject, prop, str(o), True, datatype_name(o.datatype), o.language)
+        # RDF 1.1: a simple literal is an xsd:string (SPARQL JSON results often omit that datatype)
+        dt = datatype_name(o.datatype) or (None if o.language else "string")
+        return Statement(subject, prop, str(o), True, dt, o.language)
     obj = local_name(o)
     return Statement(subject, prop, obj) if obj is not None else None
 
@@ -586,3 +589,29 @@ __all__ = [
     "node_statement",
     "store_config",
 ]
+
+
+def query_store(store: TripleStore, sparql: str, update: bool = False) -> Result | None:
+    """Run a user's SPARQL query (an rdflib ``Result``) or, with ``update=True``, an update (``None``)
+    against the store; the default graph is the union of the named graphs, as in ``KnowledgeGraph``."""
+    from kg.errors import ReadOnlyError, SparqlSyntaxError
+    from kg.sparql import kind_of
+
+    kind = kind_of(sparql)
+    if kind == "update":
+        if not update:
+            raise ReadOnlyError("this is a SPARQL update (INSERT/DELETE/...); pass --update to allow it")
+        store.update(sparql)
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            result = store._dataset().query(sparql, initNs=PREFIXES)
+            if result.type == "SELECT":
+                _ = result.bindings
+            return result
+    except Exception as exc:
+        message = _store_error(store.config, exc)
+        if message.startswith("cannot reach"):
+            raise KGError(message) from None
+        raise SparqlSyntaxError(f"SPARQL query failed: {message}") from None

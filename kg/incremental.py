@@ -207,7 +207,10 @@ class StoreClosure:
         rows = self.store.select(f"SELECT ?j WHERE {{ GRAPH ax:provenance {{ <{node}> ax:proofSteps ?j }} }}")
         if rows and rows[0][0] is not None:
             return decode_proof(str(rows[0][0]))
-        return (st, st)  # held, proof unknown (another writer): counts as longer than asserted
+        from kg.backends import StoreGraph
+
+        listed = StoreGraph(self.store)._list_proofs([node], {node: st})  # KnowledgeGraph's form
+        return listed.get(st) or (st, st)  # no proof found: counts as longer than any real one
 
     def _statements(self, query: str) -> list[Statement]:
         out: list[Statement] = []

@@ -16,6 +16,7 @@ from pipeline.errors import user_error_types
 
 COMMAND_MODULES = (
     "pipeline.commands.kg_commands",
+    "pipeline.commands.store_commands",
     "pipeline.commands.lora_commands",
     "pipeline.commands.ask_commands",
     "pipeline.commands.eval_commands",

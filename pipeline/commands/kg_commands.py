@@ -113,6 +113,16 @@ def sparql(
     knowledge: KnowledgeOpt = None,
     engine: EngineOpt = EngineChoice.auto,
     no_cache: NoCacheOpt = False,
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="memory, oxigraph or sparql (default: $AXLAB_STORE or memory)."),
+    ] = None,
+    store_location: Annotated[
+        str | None,
+        typer.Option(
+            "--store-location", help="Oxigraph directory or SPARQL endpoint (default: $AXLAB_STORE_LOCATION)."
+        ),
+    ] = None,
 ) -> None:
     """Query the asserted + inferred triples (SELECT, ASK, CONSTRUCT, DESCRIBE). CONSTRUCT prints Turtle."""
     with user_errors():
@@ -125,13 +135,24 @@ def sparql(
         kind = kind_of(text)  # syntax errors and forbidden updates fail before any loading
         if kind == "update" and not update:
             raise ReadOnlyError("this is a SPARQL update (INSERT/DELETE/...); pass --update to allow it")
-        graph = KnowledgeGraph.load(knowledge, engine=engine.value, cache=not no_cache)
-        if kind == "update":
-            before = len(graph)
-            graph.query(text, update=update)
-            typer.echo(f"update applied in memory: {before} -> {len(graph)} triples (not saved)")
-            return
-        result = graph.query(text)
+        from kg.backends import StoreGraph, TripleStore, query_store, store_config
+
+        config = store_config(store, store_location)
+        if config.kind != "memory":  # a configured store (axlab kg load): query it, updates persist
+            backend = TripleStore(config)
+            result = query_store(backend, text, update=update)
+            if kind == "update":
+                typer.echo(f"update applied to {config.describe()}: {len(StoreGraph(backend))} triples")
+                backend.close()
+                return
+        else:
+            graph = KnowledgeGraph.load(knowledge, engine=engine.value, cache=not no_cache)
+            if kind == "update":
+                before = len(graph)
+                graph.query(text, update=update)
+                typer.echo(f"update applied in memory: {before} -> {len(graph)} triples (not saved)")
+                return
+            result = graph.query(text)
         assert result is not None
         if result.type in ("CONSTRUCT", "DESCRIBE"):
             typer.echo(serialize_result(result, "turtle"), nl=False)
