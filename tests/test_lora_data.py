@@ -56,7 +56,7 @@ def test_blas_status_reports_something() -> None:
     assert lora.BLAS.active in {"openblas", "accelerate", "reference"}
 
 
-def _one_line_error(result) -> str:  # type: ignore[no-untyped-def]
+def _one_line_error(result) -> str:
     assert result.returncode != 0, result.stdout
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
