@@ -498,7 +498,7 @@ def create_app(
                 "chat.completion.chunk objects ending with data: [DONE]; the last chunk "
                 "(and the completion) carries the extra field `axlab`: "
                 "{mode, answer, context, abstained, verification, model, adapter, timings_ms}",
-                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "content": {"text/event-stream": {"schema": {}}},
             },
         },
         tags=["openai"],
