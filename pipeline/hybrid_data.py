@@ -1,0 +1,365 @@
+"""Training data for the hybrid adapter: questions answered *from graph context in the prompt*.
+
+The LoRA-only baseline (``adapters/lora``) learns the facts themselves (``axlab data prepare``).
+The hybrid adapter instead learns to read the prompt the engine builds
+(:func:`pipeline.prompt.grounded_messages`) and copy the fact that answers, so every row here
+is exactly such a prompt:
+
+* **fact** rows: each fact paraphrase question of the lora data prep (``lora.paraphrase``),
+  with the retriever's context for it (the facts that answer are forced in), plus distractor
+  facts about *other* entities, shuffled; the answer is the answering facts' sentences,
+  copied from the context;
+* **multi-hop** rows: "In which country/city/on which continent is X?" (and "Does SolverX
+  have an office in Y?") whose answer is an *inferred* fact present in the context;
+* **abstention** rows: attributes the knowledge does not have (revenue, ticker, patents,
+  other executives, other offices, a product's missing version...) with their retrieved
+  context; the answer is the gate's sentence (:func:`pipeline.abstain.abstention_sentence`);
+* **general** rows: lora's general chat pairs with no context (the plain prompt).
+
+Questions of the evaluation set and of ``axlab compare``/``verify-general`` are never used.
+Output: ``OUT/train.jsonl`` and ``OUT/valid.jsonl`` in mlx-lm chat format
+(``lora.rows``), trained with ``lora.train`` into ``adapters/hybrid``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from kg.facts import Fact
+from pipeline.abstain import abstention_sentence, gate
+from pipeline.engine import entity_infos, grounding_from_context
+from pipeline.prompt import SYSTEM_GROUNDED, Lang, detect_lang, grounded_user_text
+from pipeline.standard_questions import held_out_questions
+
+if TYPE_CHECKING:
+    from kg.graph import KnowledgeGraph
+    from ontology.knowledge import Knowledge
+    from retriever import Retriever
+
+Kind = Literal["fact", "multihop", "abstain", "general"]
+LANGS: tuple[Lang, ...] = ("en", "ko")
+CONTEXT_SIZE = 6
+DISTRACTORS = 2
+DEFAULT_OUT = Path("data") / "hybrid"
+
+# Multi-hop question templates: the class of the inferred location they ask for.
+_HOP_TEMPLATES: dict[str, dict[Lang, tuple[str, ...]]] = {
+    "Country": {
+        "en": ("In which country is {s} located?", "What country is {s} based in?"),
+        "ko": ("{s}{은} 어느 나라에 위치해 있나요?", "{s}의 소재 국가는 어디인가요?"),
+    },
+    "Continent": {
+        "en": ("On which continent is {s} located?", "What continent is {s} on?"),
+        "ko": ("{s}{은} 어느 대륙에 위치해 있나요?", "{s}{은} 어느 대륙에 있어요?"),
+    },
+    "City": {
+        "en": ("In which city is {s} located?", "What city is {s} located in?"),
+        "ko": ("{s}{은} 어느 도시에 위치해 있나요?", "{s}의 소재 도시는 어디인가요?"),
+    },
+    "State": {"en": ("In which state is {s} located?",), "ko": ("{s}{은} 어느 주에 위치해 있나요?",)},
+    "Province": {"en": ("In which province is {s} located?",), "ko": ("{s}{은} 어느 도에 위치해 있나요?",)},
+}
+_OFFICE_TEMPLATES: dict[Lang, tuple[str, ...]] = {
+    "en": ("Does {s} have an office in {o}?", "Is there a {s} office in {o}?"),
+    "ko": ("{s}{은} {o}에 사무소가 있나요?",),
+}
+_OFFICE_LINKS = frozenset({"hasOffice", "headquarters"})
+_YES: dict[Lang, str] = {"en": "Yes.", "ko": "네."}
+
+# Questions about what the knowledge does not hold ({s}: an entity label).
+_UNKNOWN: dict[Lang, tuple[tuple[str, str], ...]] = {
+    "en": (
+        ("SolverX", "How much revenue does {s} make?"),
+        ("SolverX", "What were {s}'s sales in 2024?"),
+        ("SolverX", "What is the stock ticker of {s}?"),
+        ("SolverX", "Is {s} listed on a stock exchange, and under which ticker?"),
+        ("SolverX", "How many patents does {s} own?"),
+        ("SolverX", "Who is the CFO at {s}?"),
+        ("SolverX", "Who is the chief operating officer of {s}?"),
+        ("SolverX", "Who is the head of marketing at {s}?"),
+        ("SolverX", "Does {s} have an office in Paris?"),
+        ("SolverX", "Where is {s}'s office in Singapore?"),
+        ("SolverX", "What is the market value of {s}?"),
+        ("SolverX", "What was {s}'s net profit?"),
+        ("SolverXMesh", "What is the latest version of {s}?"),
+        ("SolverXCloud", "How much faster than a conventional solver is {s}?"),
+        ("SolverXFusion", "How much does {s} cost?"),
+    ),
+    "ko": (
+        ("SolverX", "{s}의 매출은 얼마나 되나요?"),
+        ("SolverX", "{s}의 주식 종목 코드는 뭔가요?"),
+        ("SolverX", "{s}{은} 특허를 몇 건 가지고 있나요?"),
+        ("SolverX", "{s}의 재무 책임자는 누구인가요?"),
+        ("SolverX", "{s}{은} 파리에 사무소가 있나요?"),
+        ("SolverX", "{s}의 순이익은 얼마인가요?"),
+        ("SolverXMesh", "{s}의 최신 버전은 무엇인가요?"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    kind: Kind
+    lang: Lang
+    question: str
+    system: str | None
+    user: str
+    answer: str
+
+
+@dataclass
+class HybridReport:
+    train_path: str
+    valid_path: str
+    train_rows: int
+    valid_rows: int
+    by_kind: dict[str, int] = field(default_factory=dict)
+    dropped_held_out: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _key(question: str) -> str:
+    return " ".join(question.casefold().split()).rstrip("?.! ")
+
+
+def _josa_eun(word: str) -> str:
+    last = word[-1:]
+    if "가" <= last <= "힣":
+        return "은" if (ord(last) - 0xAC00) % 28 else "는"
+    return "은(는)"
+
+
+def _fill(template: str, lang: Lang, **slots: str) -> str:
+    if lang == "ko":
+        return template.format(은=_josa_eun(slots.get("s", "")), **slots)
+    return template.format(**slots)
+
+
+class _Builder:
+    """Builds examples with one graph and one retriever (shared caches)."""
+
+    def __init__(self, kg: KnowledgeGraph, retriever: Retriever, rng: random.Random) -> None:
+        self.kg = kg
+        self.retriever = retriever
+        self.rng = rng
+        self.entities = entity_infos(kg)
+        facts = retriever.facts
+        self.text: dict[Fact, tuple[str, str]] = {
+            fact: (en, ko) for fact, en, ko in zip(facts, retriever.texts_en, retriever.texts_ko, strict=True)
+        }
+        self.pool = [f for f in facts if f.predicate != "type"]
+
+    def sentence(self, fact: Fact, lang: Lang) -> str:
+        en, ko = self.text[fact]
+        return ko if lang == "ko" else en
+
+    def label(self, entity_id: str, lang: Lang) -> str:
+        return self.entities[entity_id].label(lang)
+
+    def context(self, question: str, lang: Lang, must: Sequence[Fact]) -> list[str]:
+        """Retrieved sentences with ``must`` forced in and distractors about other entities, shuffled."""
+        ctx = self.retriever.retrieve(question, k=CONTEXT_SIZE)
+        chosen: list[Fact] = list(dict.fromkeys(must))
+        for sf in ctx.facts:
+            if len(chosen) >= CONTEXT_SIZE - DISTRACTORS:
+                break
+            if sf.fact not in chosen:
+                chosen.append(sf.fact)
+        about = {f.subject for f in chosen} | {f.object for f in chosen} | set(ctx.linked_ids)
+        others = [f for f in self.pool if f.subject not in about and f not in chosen]
+        chosen += self.rng.sample(others, min(DISTRACTORS, len(others)))
+        self.rng.shuffle(chosen)
+        return [self.sentence(f, lang) for f in chosen]
+
+    def grounded(self, kind: Kind, lang: Lang, question: str, must: Sequence[Fact], answer: str) -> Example:
+        lines = self.context(question, lang, must)
+        user = grounded_user_text(question, lines, lang)
+        return Example(kind, lang, question, SYSTEM_GROUNDED[lang], user, answer)
+
+    def answer_from(self, facts: Iterable[Fact], lang: Lang) -> str:
+        return " ".join(dict.fromkeys(self.sentence(f, lang) for f in facts))
+
+
+def _row_facts(kg: KnowledgeGraph, row_id: str) -> list[Fact]:
+    return [f for f in kg.facts() if not f.inferred and row_id in f.source_rows]
+
+
+def _one_per_object(facts: Sequence[Fact], builder: _Builder) -> list[Fact]:
+    """One fact per object (``HQ locatedIn X`` repeats ``SolverX locatedIn X``), known sentences only."""
+    seen: dict[str, Fact] = {}
+    for fact in facts:
+        if fact in builder.text and fact.object not in seen:
+            seen[fact.object] = fact
+    return list(seen.values())
+
+
+def fact_examples(builder: _Builder, knowledge: Knowledge) -> list[Example]:
+    """One example per fact paraphrase question (lora's), per language."""
+    from lora.paraphrase import questions_for
+
+    out: list[Example] = []
+    for row in knowledge.facts():
+        facts = _row_facts(builder.kg, row.id)
+        for lang in LANGS:
+            answers: dict[str, list[Fact]] = {}
+            for predicate in dict.fromkeys(t.p for t in row.triples):
+                part = row.model_copy(update={"triples": tuple(t for t in row.triples if t.p == predicate)})
+                matching = [
+                    f
+                    for f in facts
+                    if f.predicate == predicate and (f.lang is None or f.lang == lang) and f in builder.text
+                ]
+                by_object = _one_per_object(matching, builder)
+                for question in questions_for(part, knowledge, lang):
+                    answers.setdefault(question, []).extend(
+                        f for f in by_object if f not in answers[question]
+                    )
+            for question, must in answers.items():
+                # "SolverX has the SolverX R&D center" says nothing the office's location does not
+                informative = [f for f in must if f.predicate not in _OFFICE_LINKS]
+                rest = [f for f in facts if f.predicate not in _OFFICE_LINKS and f.lang in (None, lang)]
+                must = informative or _one_per_object(rest, builder) or must
+                if must:
+                    out.append(
+                        builder.grounded("fact", lang, question, must, builder.answer_from(must, lang))
+                    )
+    return out
+
+
+def multihop_examples(builder: _Builder) -> list[Example]:
+    """Where is X (country, city, continent...): answered by an inferred ``locatedIn`` fact."""
+    out: list[Example] = []
+    cls = {eid: info.cls for eid, info in builder.entities.items()}
+    located = [
+        f
+        for f in builder.pool
+        if f.predicate == "locatedIn" and f.inferred and cls.get(f.subject) != "Office"
+    ]
+    offices = [f for f in builder.pool if f.predicate == "locatedIn" and cls.get(f.subject) == "Office"]
+    for fact in [*located, *offices]:
+        target = cls.get(fact.object, "")
+        if target not in _HOP_TEMPLATES:
+            continue
+        for lang in LANGS:
+            subject = builder.label(fact.subject, lang)
+            for template in _HOP_TEMPLATES[target][lang]:
+                question = _fill(template, lang, s=subject)
+                out.append(builder.grounded("multihop", lang, question, [fact], builder.sentence(fact, lang)))
+    office_in = [
+        f for f in builder.pool if f.predicate == "hasOfficeIn" and cls.get(f.object) in _HOP_TEMPLATES
+    ]
+    for fact in office_in:
+        for lang in LANGS:
+            for template in _OFFICE_TEMPLATES[lang]:
+                question = _fill(
+                    template, lang, s=builder.label(fact.subject, lang), o=builder.label(fact.object, lang)
+                )
+                answer = f"{_YES[lang]} {builder.sentence(fact, lang)}"
+                out.append(builder.grounded("multihop", lang, question, [fact], answer))
+    return out
+
+
+def abstention_examples(builder: _Builder) -> list[Example]:
+    """Unknown attributes: retrieved context that lacks the answer -> the gate's sentence."""
+    out: list[Example] = []
+    for lang in LANGS:
+        for entity_id, template in _UNKNOWN[lang]:
+            question = _fill(template, lang, s=builder.label(entity_id, lang))
+            ctx = builder.retriever.retrieve(question, k=CONTEXT_SIZE)
+            grounding = grounding_from_context(ctx, lang, builder.entities)
+            decision = gate(grounding)
+            subject = decision.subject or builder.label(entity_id, lang)
+            answer = abstention_sentence(decision.attribute, subject, lang)
+            out.append(builder.grounded("abstain", lang, question, [], answer))
+    return out
+
+
+def general_examples(count: int) -> list[Example]:
+    """lora's general chat pairs, with no context (as the engine asks general questions)."""
+    from lora.general_chat import GENERAL_QA
+
+    pairs = list(GENERAL_QA)
+    out: list[Example] = []
+    for i in range(count):
+        question, answer = pairs[i % len(pairs)]
+        out.append(Example("general", detect_lang(question), question, None, question, answer))
+    return out
+
+
+def build_examples(
+    kg: KnowledgeGraph,
+    retriever: Retriever,
+    *,
+    seed: int = 0,
+    general_ratio: float = 0.15,
+    held_out: Iterable[str] = (),
+) -> tuple[list[Example], int]:
+    """All examples (shuffled) and how many were dropped as held-out questions."""
+    rng = random.Random(seed)
+    builder = _Builder(kg, retriever, rng)
+    examples = (
+        fact_examples(builder, kg.knowledge) + multihop_examples(builder) + abstention_examples(builder)
+    )
+    banned = {_key(q) for q in held_out}
+    kept = [e for e in examples if _key(e.question) not in banned]
+    dropped = len(examples) - len(kept)
+    general = [
+        e for e in general_examples(round(general_ratio * len(kept))) if _key(e.question) not in banned
+    ]
+    kept += general
+    rng.shuffle(kept)
+    return kept, dropped
+
+
+def _row(example: Example) -> dict[str, list[dict[str, str]]]:
+    from lora.rows import chat_row
+
+    return chat_row(example.user, example.answer, example.system)
+
+
+def prepare_hybrid_data(
+    out_dir: Path | str = DEFAULT_OUT,
+    *,
+    kg: KnowledgeGraph | None = None,
+    retriever: Retriever | None = None,
+    seed: int = 0,
+    general_ratio: float = 0.15,
+    valid_fraction: float = 0.08,
+) -> HybridReport:
+    """Write ``out_dir/train.jsonl`` and ``out_dir/valid.jsonl`` for the hybrid adapter."""
+    from lora.rows import write_jsonl
+
+    if kg is None:
+        from kg.graph import KnowledgeGraph
+
+        kg = KnowledgeGraph.load()
+    if retriever is None:
+        from retriever import Retriever
+
+        retriever = Retriever(kg)
+    examples, dropped = build_examples(
+        kg, retriever, seed=seed, general_ratio=general_ratio, held_out=held_out_questions()
+    )
+    n_valid = max(1, round(valid_fraction * len(examples)))
+    valid, train = examples[:n_valid], examples[n_valid:]
+    train_questions = {_key(e.question) for e in train}
+    valid = [e for e in valid if _key(e.question) not in train_questions] or valid[:1]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out / "train.jsonl", [_row(e) for e in train])
+    write_jsonl(out / "valid.jsonl", [_row(e) for e in valid])
+    by_kind: dict[str, int] = {}
+    for e in train:
+        by_kind[e.kind] = by_kind.get(e.kind, 0) + 1
+    report = HybridReport(
+        str(out / "train.jsonl"), str(out / "valid.jsonl"), len(train), len(valid), by_kind, dropped
+    )
+    (out / "hybrid_data.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    return report
