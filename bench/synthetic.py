@@ -41,6 +41,7 @@ def synthetic_rows(n_places: int) -> list[dict[str, Any]]:
         level_nodes.append(pid)
         count += 1
     dongs: list[str] = []
+    deepest = level_nodes
     for depth in range(1, len(LEVELS)):
         next_nodes: list[str] = []
         for parent in level_nodes:
@@ -52,10 +53,11 @@ def synthetic_rows(n_places: int) -> list[dict[str, Any]]:
                 next_nodes.append(pid)
                 count += 1
         level_nodes = next_nodes
+        deepest = next_nodes or deepest
         if depth == len(LEVELS) - 1:
             dongs = next_nodes
-    if not dongs:
-        dongs = level_nodes
+    if not dongs:  # a small tree that stops before the dong level: offices in its deepest places
+        dongs = deepest
     companies = max(1, n_places // 100)
     offices_per_company = 3
     for c in range(companies):
