@@ -51,6 +51,7 @@ def test_formats_and_idempotent_reload(tmp_path: Path) -> None:
     load_rdf_file(store, ttl)
     assert store.count(ASSERTED_GRAPH) == expected
     assert StoreGraph(store).entities["P5"].class_ == "Country"
+    (tmp_path / "x.csv").write_text("a,b\n", encoding="utf-8")
     with pytest.raises(KGError, match="unknown RDF format"):
         load_rdf_file(store, tmp_path / "x.csv")
     bad = tmp_path / "bad.nt"
