@@ -454,13 +454,20 @@ class StoreGraph:
             self._all = self._facts_from_rows(rows)
         return list(self._all)
 
-    def facts_about(self, entity_id: str) -> list[Fact]:
-        """Facts with ``entity_id`` as subject or (entity) object, asserted and inferred, with proofs."""
+    def facts_about(self, entity_id: str, limit: int | None = None) -> list[Fact]:
+        """Facts with ``entity_id`` as subject or (entity) object, asserted and inferred, with proofs.
+
+        ``limit`` caps the facts with the entity as *object* (a continent is the object of every
+        place below it); facts about it as subject are always complete.
+        """
         node = f"<{NAMESPACE}{entity_id}>"
+        incoming = f"GRAPH ?g {{ ?s ?p {node} }} FILTER(?p != rdf:type)"
+        if limit is not None:
+            incoming = f"{{ SELECT ?g ?s ?p WHERE {{ VALUES ?g {{ ax:asserted ax:inferred }} {incoming} }} LIMIT {int(limit)} }}"
         rows = self.store.select(
             "SELECT ?g ?s ?p ?o WHERE { VALUES ?g { ax:asserted ax:inferred } "
             f"{{ GRAPH ?g {{ {node} ?p ?o }} BIND({node} AS ?s) }} UNION "
-            f"{{ GRAPH ?g {{ ?s ?p {node} }} FILTER(?p != rdf:type) BIND({node} AS ?o) }} }}"
+            f"{{ {incoming} BIND({node} AS ?o) }} }}"
         )
         return [f for f in self._facts_from_rows(rows) if f.subject == entity_id or f.object == entity_id]
 

@@ -9,7 +9,7 @@ and, per question:
    matched exactly;
 2. reads the candidate facts with ``graph.facts_about(entity)`` (two SPARQL queries against the
    store, see :class:`kg.backends.StoreGraph`) for each linked entity, plus the company of a
-   linked office;
+   linked office; facts with the entity as *object* are capped at :data:`INCOMING_LIMIT`;
 3. ranks them with an ordinary :class:`Retriever` built over that window of facts, so the
    intent, boosts and ranking rules are exactly the in-memory ones. Fact sentences are embedded
    through the per-text cache (:func:`retriever.embedding.text_embeddings`): a sentence is
@@ -33,13 +33,14 @@ from retriever.linking import AliasIndex, EntityLink, build_alias_index, link_en
 from retriever.retrieve import Retriever
 
 _OFFICE_LINKS = ("hasOffice", "headquarters")
+INCOMING_LIMIT = 500  # facts with a linked entity as object, at most (a continent has millions)
 
 
 class StoreGraphLike(Protocol):
     @property
     def entities(self) -> Mapping[str, Entity]: ...
 
-    def facts_about(self, entity_id: str) -> list[Fact]: ...
+    def facts_about(self, entity_id: str, limit: int | None = None) -> list[Fact]: ...
 
 
 class _Window:
@@ -88,13 +89,13 @@ class StoreRetriever:
         seen: dict[tuple[str, str, str], Fact] = {}
         linked = [link.entity_id for link in links]
         for entity_id in linked:
-            for fact in self.graph.facts_about(entity_id):
+            for fact in self.graph.facts_about(entity_id, limit=INCOMING_LIMIT):
                 seen.setdefault(fact.key, fact)
         companies = {
             f.subject for f in seen.values() if f.predicate in _OFFICE_LINKS and f.object in set(linked)
         }
         for company in sorted(companies - set(linked)):
-            for fact in self.graph.facts_about(company):
+            for fact in self.graph.facts_about(company, limit=INCOMING_LIMIT):
                 seen.setdefault(fact.key, fact)
         return links, list(seen.values())
 
