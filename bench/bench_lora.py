@@ -214,9 +214,9 @@ def matmul_gflops(fix: bool) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iters", type=int, default=4, help="training steps per run")
+    parser.add_argument("--iters", type=int, default=3, help="training steps per run")
     parser.add_argument("--num-layers", type=int, default=8, help="LoRA layers (same for both trainers)")
-    parser.add_argument("--max-tokens", type=int, default=48, help="generated tokens per run")
+    parser.add_argument("--max-tokens", type=int, default=32, help="generated tokens per run")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per subprocess")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "lora.json")
     args = parser.parse_args()

@@ -56,7 +56,7 @@ class TrainConfig:
     save_every: int = 50
     steps_per_report: int = 10
     steps_per_eval: int = 100
-    val_batches: int = -1  # -1: the whole valid set
+    val_batches: int = -1  # -1: the whole valid set; 0: no validation
     seed: int = 0
     max_seq_length: int = 512
     mask_prompt: bool = True  # loss on the answer only
@@ -254,7 +254,7 @@ def train(
     val_batch = min(config.batch_size, len(valid_rows)) if valid_rows else 0
 
     def validate() -> float | None:
-        if valid_set is None:
+        if valid_set is None or config.val_batches == 0:
             return None
         value = evaluate(
             model,

@@ -90,6 +90,7 @@ def train(
     steps_per_eval: int = typer.Option(
         100, "--steps-per-eval", help="Validate every N steps (and at the end)."
     ),
+    val_batches: int = typer.Option(-1, "--val-batches", help="Validation batches (-1: all, 0: none)."),
     seed: int = typer.Option(0, help="Random seed (weights init and data order)."),
     max_seq_length: int = typer.Option(512, "--max-seq-length", help="Truncate longer rows."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the adapter's last checkpoint."),
@@ -118,6 +119,7 @@ def train(
         num_layers=num_layers,
         save_every=save_every,
         steps_per_eval=steps_per_eval,
+        val_batches=val_batches,
         seed=seed,
         max_seq_length=max_seq_length,
     )
