@@ -19,3 +19,14 @@ class ReadOnlyError(KGError):
     """An update was attempted without ``--update``."""
 
     exit_code = 2
+
+
+class SparqlEvaluationError(KGError):
+    """A query or update that parses but fails while it runs (e.g. an invalid REGEX pattern)."""
+
+
+class ExternalAccessError(KGError):
+    """``FROM``/``FROM NAMED``, ``SERVICE``, ``LOAD`` or ``USING``: operations that make rdflib
+    fetch URLs or read local files, refused unless the caller opts in."""
+
+    exit_code = 2

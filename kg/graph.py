@@ -22,13 +22,15 @@ from typing import Any
 import networkx as nx
 from rdflib import ConjunctiveGraph, Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.sparql.sparql import Query, Update
+from rdflib.plugins.stores.memory import Memory
 from rdflib.query import Result
 from rdflib.store import Store
 
 from kg import cache as closure_cache
-from kg.errors import KGError, ReadOnlyError, SparqlSyntaxError
+from kg.errors import KGError, ReadOnlyError, SparqlEvaluationError
 from kg.facts import Fact
-from kg.sparql import kind_of
+from kg.sparql import one_line, prepare, refuse_external
 from kg.store import open_store
 from ontology.knowledge import Entity, Knowledge, Lang, load_knowledge
 from ontology.materialize import Closure, materialize
@@ -185,30 +187,47 @@ class KnowledgeGraph:
 
     # --- SPARQL -------------------------------------------------------------------------------
 
-    def query(self, sparql: str, update: bool = False) -> Result | None:
-        """Run a SPARQL query (a ``Result``) or, with ``update=True``, an update (``None``).
+    def query(self, sparql: str, update: bool = False, allow_external: bool = False) -> Result | None:
+        """Run a SPARQL query (a fully evaluated ``Result``) or, with ``update=True``, an update (``None``).
 
-        Raises :class:`SparqlSyntaxError` on a parse error and :class:`ReadOnlyError` for an
-        update without ``update=True``. Updates change this in-memory graph only, never the cache.
+        The text is parsed once (prepared queries are cached by text, see :func:`kg.sparql.prepare`).
+        Raises :class:`SparqlSyntaxError` if it does not parse, :class:`ReadOnlyError` for an update
+        without ``update=True``, :class:`ExternalAccessError` for ``FROM``/``FROM NAMED``,
+        ``SERVICE``, ``LOAD`` or ``USING`` (which make rdflib fetch URLs or read local files)
+        unless ``allow_external=True``, and :class:`SparqlEvaluationError` if it fails while
+        running; SELECT results are materialised here, so iterating them cannot raise.
+
+        Updates change this in-memory graph only, never the cache, and only the asserted
+        triples: the reasoned closure (``ax:inferred``, the proofs and the fact views) is not
+        recomputed, so consequences of inserted triples are not inferred and inferred triples
+        that depended on deleted ones remain. Reload the knowledge (or use ``axlab kg add`` on
+        a store) to reason over new facts.
         """
-        kind = kind_of(sparql)
-        if kind == "update":
-            if not update:
-                raise ReadOnlyError("this is a SPARQL update (INSERT/DELETE/...); pass --update to allow it")
-            try:
-                self._update_view().update(sparql, initNs=PREFIXES)
-            except Exception as exc:
-                raise SparqlSyntaxError(f"SPARQL update failed: {' '.join(str(exc).split())}") from None
-            return None
+        prepared = prepare(sparql)
+        if prepared.kind == "update" and not update:
+            raise ReadOnlyError("this is a SPARQL update (INSERT/DELETE/...); pass --update to allow it")
+        if not allow_external:
+            refuse_external(prepared)
+        native = _has_own_sparql(self.dataset.store)  # e.g. Oxigraph: it evaluates the text itself
         try:
             with warnings.catch_warnings():  # rdflib 7.6 warns about its own default_context use
                 warnings.simplefilter("ignore", DeprecationWarning)
-                result = self.dataset.query(sparql, initNs=PREFIXES)
-                if result.type == "SELECT":
-                    _ = result.bindings  # evaluate now: errors surface here, not while printing
-                return result
+                with contextlib.nullcontext(None) if native else prepared.checkout() as parsed:
+                    if prepared.kind == "update":
+                        assert parsed is None or isinstance(parsed, Update)
+                        self._update_view().update(sparql if parsed is None else parsed, initNs=PREFIXES)
+                        return None
+                    assert parsed is None or isinstance(parsed, Query)
+                    result = self.dataset.query(sparql if parsed is None else parsed, initNs=PREFIXES)
+                    if result.type == "SELECT":
+                        _ = result.bindings  # evaluate now: errors surface here, not while printing
+                    return result
+        except KGError:
+            raise
         except Exception as exc:
-            raise SparqlSyntaxError(f"SPARQL query failed: {' '.join(str(exc).split())}") from None
+            raise SparqlEvaluationError(
+                f"SPARQL {prepared.kind} could not be evaluated: {one_line(exc)}"
+            ) from None
 
     def _update_view(self) -> Graph:
         """A ConjunctiveGraph over the same store: rdflib's ``Dataset(default_union=True)``
@@ -276,6 +295,12 @@ class KnowledgeGraph:
 
     def __len__(self) -> int:
         return len(self.dataset)
+
+
+def _has_own_sparql(store: Store) -> bool:
+    """Whether the store evaluates SPARQL text itself (Oxigraph, a remote endpoint); rdflib's
+    in-memory store leaves it to rdflib, which can then run the cached prepared form."""
+    return type(store).query not in (Store.query, Memory.query)
 
 
 def _most_specific_types(statements: set[Statement]) -> dict[str, set[str]]:

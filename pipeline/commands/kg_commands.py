@@ -108,7 +108,19 @@ def sparql(
         QueryFormat, typer.Option("--format", help="table, W3C SPARQL JSON, or W3C CSV.")
     ] = QueryFormat.table,
     update: Annotated[
-        bool, typer.Option("--update", help="Allow INSERT/DELETE (in memory; nothing is saved).")
+        bool,
+        typer.Option(
+            "--update",
+            help="Allow INSERT/DELETE (in memory; nothing is saved). Only the asserted triples change: "
+            "nothing is re-inferred from inserted triples (use 'axlab kg add' on a store for that).",
+        ),
+    ] = False,
+    allow_external: Annotated[
+        bool,
+        typer.Option(
+            "--allow-external",
+            help="Allow FROM, FROM NAMED, SERVICE, LOAD and USING, which fetch URLs or read local files.",
+        ),
     ] = False,
     knowledge: KnowledgeOpt = None,
     engine: EngineOpt = EngineChoice.auto,
@@ -124,17 +136,27 @@ def sparql(
         ),
     ] = None,
 ) -> None:
-    """Query the asserted + inferred triples (SELECT, ASK, CONSTRUCT, DESCRIBE). CONSTRUCT prints Turtle."""
+    """Query the asserted + inferred triples (SELECT, ASK, CONSTRUCT, DESCRIBE). CONSTRUCT prints Turtle.
+
+    FROM, SERVICE, LOAD and USING are refused unless --allow-external is given. An --update
+    changes the asserted triples only: the inferred closure is not recomputed for them.
+    """
     with user_errors():
-        from kg.errors import ReadOnlyError
+        from kg.errors import ExternalAccessError, ReadOnlyError
         from kg.graph import KnowledgeGraph
-        from kg.sparql import kind_of, serialize_result
+        from kg.sparql import prepare, refuse_external, serialize_result
         from ontology.rdf import PREFIXES
 
         text = _read_query(query, file)
-        kind = kind_of(text)  # syntax errors and forbidden updates fail before any loading
+        prepared = prepare(text)  # syntax errors and refused operations fail before any loading
+        kind = prepared.kind
         if kind == "update" and not update:
             raise ReadOnlyError("this is a SPARQL update (INSERT/DELETE/...); pass --update to allow it")
+        if not allow_external:
+            try:
+                refuse_external(prepared)
+            except ExternalAccessError as exc:
+                raise ExternalAccessError(f"{exc}; pass --allow-external to permit it") from None
         from kg.backends import StoreGraph, TripleStore, query_store, store_config
 
         config = store_config(store, store_location)
@@ -149,10 +171,10 @@ def sparql(
             graph = KnowledgeGraph.load(knowledge, engine=engine.value, cache=not no_cache)
             if kind == "update":
                 before = len(graph)
-                graph.query(text, update=update)
+                graph.query(text, update=update, allow_external=allow_external)
                 typer.echo(f"update applied in memory: {before} -> {len(graph)} triples (not saved)")
                 return
-            result = graph.query(text)
+            result = graph.query(text, allow_external=allow_external)
         assert result is not None
         if result.type in ("CONSTRUCT", "DESCRIBE"):
             typer.echo(serialize_result(result, "turtle"), nl=False)

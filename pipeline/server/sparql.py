@@ -9,8 +9,9 @@ read-only rule and error types apply) in a dedicated thread per query:
   asynchronous exception (rdflib evaluates in Python, so it stops at the next bytecode);
 * results above ``max_results`` rows/triples are refused with 413 (read lazily, so a
   huge result is never materialised);
-* ``SERVICE``, ``FROM``/``FROM NAMED``, ``USING`` and ``LOAD`` are refused: the server
-  never fetches a URL or a local file on behalf of a client (rdflib would).
+* ``SERVICE``, ``FROM``/``FROM NAMED``, ``USING`` and ``LOAD`` are refused (403) by kg's own
+  check on the parsed algebra (:func:`kg.sparql.refuse_external`): the server never fetches a
+  URL or a local file on behalf of a client (rdflib would).
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ import itertools
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from rdflib.query import Result
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from kg.errors import KGError, ReadOnlyError, SparqlSyntaxError
+from kg.errors import ExternalAccessError, KGError, ReadOnlyError, SparqlSyntaxError
+from kg.sparql import prepare, refuse_external
 
 T = TypeVar("T")
 
@@ -200,55 +202,27 @@ def serialize_solutions(result: Result, fmt: str) -> bytes:
 
 
 # ----------------------------------------------------------------------- policy check
-FORBIDDEN_IN_QUERY = {
-    "ServiceGraphPattern": "SERVICE is not allowed: this endpoint does not call other endpoints",
-    "DatasetClause": "FROM / FROM NAMED is not allowed: queries run over the AX Lab graph only",
-}
-FORBIDDEN_IN_UPDATE = {
-    "ServiceGraphPattern": "SERVICE is not allowed: this endpoint does not call other endpoints",
-    "Load": "LOAD is not allowed: the server does not fetch URLs or files",
-    "UsingClause": "USING / USING NAMED is not allowed: updates run over the AX Lab graph only",
-}
-
-
-# keywords of the forbidden clauses, and codepoint escapes (SPARQL expands \\uXXXX first)
-_SUSPECT_WORDS = ("SERVICE", "FROM", "USING", "LOAD", "\\U")
-
-
-def _comp_names(node: Any) -> Iterable[str]:
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, CompValue):
-            yield item.name
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple) or hasattr(item, "asList"):
-            stack.extend(item)
-
-
 def check_policy(text: str, update: bool) -> None:
-    """Refuse operations that make the server fetch things. A text that does not parse
-    here is left to the graph, which reports the syntax error (or the read-only rule)."""
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    forbidden = FORBIDDEN_IN_UPDATE if update else FORBIDDEN_IN_QUERY
-    upper = text.upper()
-    if not update and not any(word in upper for word in _SUSPECT_WORDS):
-        return  # cannot contain a forbidden clause: skip the second parse
+    """Refuse operations that make the server fetch things (kg's check on the parsed algebra,
+    :func:`kg.sparql.refuse_external`; the parse is cached, so the graph does not parse again).
+    A query that does not parse is left to the graph, which reports the syntax error."""
     try:
-        tree = parseUpdate(text) if update else parseQuery(text)
-    except Exception:
+        prepared = prepare(text)
+    except SparqlSyntaxError as exc:
         if update:
-            raise SparqlSyntaxError(_syntax_message(text)) from None
+            raise SparqlSyntaxError(_syntax_message(text, str(exc))) from None
         return
-    for name in _comp_names(tree):
-        if name in forbidden:
-            raise Forbidden(forbidden[name])
+    if update and prepared.kind == "query":
+        raise SparqlSyntaxError("this is a SPARQL query, not an update: send it to /sparql")
+    if not update and prepared.kind == "update":
+        return  # the graph refuses it (read-only)
+    try:
+        refuse_external(prepared)
+    except ExternalAccessError as exc:
+        raise Forbidden(str(exc)) from None
 
 
-def _syntax_message(text: str) -> str:
+def _syntax_message(text: str, fallback: str) -> str:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
@@ -259,7 +233,7 @@ def _syntax_message(text: str) -> str:
         except Exception:
             return f"not a SPARQL update: {exc}"
         return "this is a SPARQL query, not an update: send it to /sparql"
-    return "invalid SPARQL update"
+    return fallback  # it parses but does not translate (e.g. an unknown prefix)
 
 
 # ---------------------------------------------------------------------- execution
@@ -338,6 +312,8 @@ def error_status(exc: BaseException) -> tuple[int, str]:
         return exc.status, str(exc)
     if isinstance(exc, ReadOnlyError):
         return 403, READ_ONLY_MESSAGE
+    if isinstance(exc, ExternalAccessError):
+        return 403, str(exc)
     if isinstance(exc, SparqlSyntaxError):
         message = str(exc)
         return 400, message if message.lower().startswith("sparql") else f"SPARQL syntax error: {message}"
