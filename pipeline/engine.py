@@ -242,6 +242,11 @@ class AnswerEngine:
 
         return [link.entity_id for link in link_entities(text, self.retriever.index)]
 
+    def adapter_is_explicit(self, mode: Mode) -> bool:
+        """Whether the mode's adapter was given by the caller (not the default folder)."""
+        kind = MODE_SPECS[mode].adapter
+        return (kind == "lora" and self._explicit_lora) or (kind == "hybrid" and self._explicit_hybrid)
+
     def adapter_for(self, mode: Mode) -> Path | None:
         """The adapter a mode uses (checked), or None for the base model."""
         kind = MODE_SPECS[mode].adapter
@@ -377,7 +382,8 @@ class AnswerEngine:
         if not uses_graph or decision is None or decision.route != "grounded":
             return generated, refused, verification
         answerable = bool(answering_facts(grounding))
-        if verification.status == "contradicted" or not generated or (refused and answerable):
+        missed = verification.states_answer is False  # names nothing the answering facts say
+        if verification.status == "contradicted" or not generated or (answerable and (refused or missed)):
             fallback = fallback_answer(grounding)
             if fallback:
                 verification.status = "fallback"

@@ -74,12 +74,15 @@ class Verification:
     status: Status
     claims: list[Claim] = field(default_factory=list)
     fallback_from: str | None = None  # the generated answer a fallback replaced
+    states_answer: bool | None = None  # names what the answering fact says (None: nothing expected)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "status": self.status,
             "claims": [{k: v for k, v in asdict(c).items() if v not in (None, "")} for c in self.claims],
         }
+        if self.states_answer is not None:
+            out["states_answer"] = self.states_answer
         if self.fallback_from is not None:
             out["fallback_from"] = self.fallback_from
         return out
@@ -213,15 +216,59 @@ def _place_spans(answer: str) -> list[str]:
 # --- the check ---------------------------------------------------------------------
 
 
+def _ancestors(predicate: str) -> set[str]:
+    out: set[str] = set()
+    prop = PROPERTY_BY_NAME.get(predicate)
+    while prop is not None and prop.parent is not None:
+        out.add(prop.parent)
+        prop = PROPERTY_BY_NAME.get(prop.parent)
+    return out
+
+
+def specific_facts(grounding: Grounding) -> list[Fact]:
+    """The facts that answer the intent, without those a more specific *asked* predicate refines.
+
+    "What is SolverX's core product?" asks ``coreProduct``: the ``hasProduct`` facts of the same
+    subject are then not answers (SolverX Cloud is a product, not the core product). A question
+    that only asks ``hasProduct`` keeps them all.
+    """
+    answering = answering_facts(grounding)
+    asked = set(grounding.intent)
+    refined = {
+        (fact.subject, parent)
+        for fact in answering
+        if fact.predicate in asked
+        for parent in _ancestors(fact.predicate)
+    }
+    return [f for f in answering if (f.subject, f.predicate) not in refined]
+
+
 def expected_kinds(grounding: Grounding) -> set[str]:
     """Kinds of entity an answer is expected to name (from the facts that answer the intent)."""
     kinds: set[str] = set()
-    for fact in answering_facts(grounding):
+    for fact in specific_facts(grounding):
         if not fact.object_is_literal and fact.object in grounding.entities:
             kinds.add(entity_kind(grounding.entities[fact.object].cls))
     if set(grounding.intent) & LOCATION_PREDICATES:
         kinds.add("Place")
     return kinds
+
+
+def target_facts(grounding: Grounding) -> list[Fact]:
+    """The facts an answer should state: specific answering facts, of the asked class if any are."""
+    specific = specific_facts(grounding)
+    wanted = set(grounding.answer_classes)
+    if wanted:
+        of_class = [
+            f
+            for f in specific
+            if not f.object_is_literal
+            and f.object in grounding.entities
+            and grounding.entities[f.object].cls in wanted
+        ]
+        if of_class:
+            return of_class
+    return specific
 
 
 def _numeric_intent(grounding: Grounding) -> bool:
@@ -232,6 +279,44 @@ def _numeric_intent(grounding: Grounding) -> bool:
     return False
 
 
+_WORD = re.compile(r"[\w가-힣]+")
+
+
+def _literal_covered(value: str, answer: str) -> bool:
+    """Whether the answer states a literal: the value itself, its numbers, or most of its words."""
+    low = answer.casefold()
+    if value.casefold() in low:
+        return True
+    numbers = [values for _, values in numbers_in(value)]
+    answer_numbers = {v for _, values in numbers_in(answer) for v in values}
+    if numbers:
+        return all(values & answer_numbers for values in numbers)
+    words = [w for w in _WORD.findall(value.casefold()) if len(w) > 3 or re.search(r"[가-힣]", w)]
+    if not words:
+        return False
+    hits = sum(1 for w in words if w in low or (re.search(r"[가-힣]", w) and w[:2] in low))
+    return hits * 2 >= len(words)
+
+
+def states_answer(answer: str, grounding: Grounding, mentioned: Sequence[str]) -> bool | None:
+    """Whether the answer names what a target fact says (None when nothing is expected)."""
+    targets = target_facts(grounding)
+    if not targets:
+        return None
+    mentioned_set = set(mentioned)
+    for fact in targets:
+        if fact.object_is_literal:
+            if _literal_covered(fact.object, answer):
+                return True
+        elif fact.object in mentioned_set:
+            return True
+        elif fact.object in grounding.entities:
+            low = answer.casefold()
+            if any(name.casefold() in low for name in grounding.entities[fact.object].names()):
+                return True
+    return False
+
+
 def verify_answer(
     answer: str, grounding: Grounding, question: str = "", link: Linker | None = None
 ) -> Verification:
@@ -239,6 +324,7 @@ def verify_answer(
     linker = link or name_linker(grounding)
     context_ids = _ids_in(grounding.facts) | set(grounding.linked)
     graph_ids = context_ids | _ids_in(grounding.subject_facts)
+    expected_ids = _ids_in(specific_facts(grounding)) | set(grounding.linked)
     kinds = expected_kinds(grounding)
     claims: list[Claim] = []
 
@@ -248,14 +334,14 @@ def verify_answer(
         info = grounding.entities.get(entity_id)
         label = info.label_en if info else entity_id
         kind = entity_kind(info.cls) if info else ""
-        if entity_id in context_ids or entity_id in question_ids:
+        if entity_id in expected_ids or entity_id in question_ids:
+            claims.append(Claim(label, "entity", "supported", entity_id, "in the facts that answer"))
+        elif kind in kinds and expected_ids - set(grounding.linked):
+            claims.append(Claim(label, "entity", "contradicted", entity_id, f"not the {kind} the facts give"))
+        elif entity_id in context_ids:
             claims.append(Claim(label, "entity", "supported", entity_id, "in the retrieved facts"))
         elif entity_id in graph_ids:
             claims.append(Claim(label, "entity", "supported", entity_id, "in the graph"))
-        elif kind in kinds:
-            claims.append(
-                Claim(label, "entity", "contradicted", entity_id, f"a {kind} the facts do not give")
-            )
         else:
             claims.append(Claim(label, "entity", "unsupported", entity_id, "not in the retrieved facts"))
 
@@ -289,18 +375,21 @@ def verify_answer(
         else:
             claims.append(Claim(surface, "number", "unsupported", None, "not in the facts"))
 
+    states = states_answer(answer, grounding, mentioned)
     if any(c.status == "contradicted" for c in claims):
-        return Verification("contradicted", claims)
-    if any(c.status == "supported" for c in claims):
-        return Verification("supported", claims)
-    return Verification("unsupported", claims)
+        return Verification("contradicted", claims, states_answer=states)
+    if states is False:
+        return Verification("unsupported", claims, states_answer=False)
+    if any(c.status == "supported" for c in claims) or states:
+        return Verification("supported", claims, states_answer=states)
+    return Verification("unsupported", claims, states_answer=states)
 
 
 def fallback_fact(grounding: Grounding) -> Fact | None:
     """The fact a fallback answer states: among the facts answering the intent, the first whose
     object has the asked class (``Which country``), else the first asserted one (the most
     specific statement, e.g. the headquarters' neighbourhood), else the top one."""
-    answering = answering_facts(grounding)
+    answering = specific_facts(grounding)
     if not answering:
         return grounding.facts[0] if grounding.facts else None
     wanted = set(grounding.answer_classes)

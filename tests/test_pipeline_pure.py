@@ -154,9 +154,41 @@ def test_supported_country_answer() -> None:
     assert any(c.text == "South Korea" and c.status == "supported" for c in result.claims)
 
 
-def test_proof_entities_support_an_answer() -> None:
-    g = grounding((COUNTRY,), intent=("locatedIn",))
-    assert verify_answer("It is in Seocho-dong.", g).status == "supported"
+def test_proof_entities_are_supported_claims_but_not_the_answer() -> None:
+    g = grounding((COUNTRY,), intent=("locatedIn",), answer_classes=("Country",))
+    result = verify_answer("It is in Seocho-dong.", g)
+    assert [c.status for c in result.claims] == ["supported"]
+    assert result.states_answer is False and result.status == "unsupported"
+
+
+def test_wrong_entity_of_the_asked_kind_is_contradicted() -> None:
+    core = Fact("SolverX", "coreProduct", "SolverXFusion")
+    cloud = Fact("SolverX", "hasProduct", "SolverXCloud")
+    entities = {
+        **ENTITIES,
+        "SolverXCloud": EntityInfo("SolverXCloud", "Product", "SolverX Cloud", "솔버엑스 클라우드"),
+    }
+    g = grounding((core, cloud), intent=("hasProduct", "coreProduct"), entities=entities)
+    assert verify_answer("The core product of SolverX is SolverX Cloud.", g).status == "contradicted"
+    assert verify_answer("SolverX's core product is SolverX Fusion.", g).status == "supported"
+    assert fallback_answer(g) == "SolverX coreProduct SolverXFusion."
+    only_products = grounding((core, cloud), intent=("hasProduct",), entities=entities)
+    assert verify_answer("SolverX makes SolverX Cloud.", only_products).status == "supported"
+
+
+def test_literal_answers_are_checked_for_coverage() -> None:
+    behaviour = Fact(
+        "SolverXFusion",
+        "lowConfidenceBehavior",
+        "automatically suggests calling the conventional solver",
+        object_is_literal=True,
+        lang="en",
+    )
+    g = grounding((behaviour,), intent=("lowConfidenceBehavior",), linked=("SolverXFusion",))
+    good = verify_answer("It suggests calling the conventional solver.", g)
+    assert good.states_answer is True and good.status == "supported"
+    bad = verify_answer("It is up to 100 times faster.", g)
+    assert bad.states_answer is False and bad.status == "unsupported"
 
 
 def test_unknown_place_is_contradicted() -> None:

@@ -1,9 +1,240 @@
-"""CLI commands (placeholder until implemented)."""
+"""``axlab ask``, ``axlab compare``, ``axlab verify-general`` and ``axlab demo``.
+
+``ask`` streams the answer to stdout (a one-line summary goes to stderr); with ``--json`` it
+prints exactly one JSON object (``Answer.to_json()``). Bad input (empty or over-long
+question, unknown mode, missing adapter) is one line on stderr and exit code 2.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import AxlabError
+from pipeline.types import DEFAULT_MODE, MODES, Answer, Mode
+
+console = Console()
+err = Console(stderr=True)
+
+_MODE_HELP = f"answer mode: {', '.join(MODES)}"
+_TITLES: dict[str, str] = {"base": "base", "lora": "LoRA", "graph": "graph", "hybrid": "hybrid"}
+
+
+def _engine(
+    model: str | None,
+    mode: Mode | None,
+    adapter: Path | None,
+    lora: Path | None = None,
+    hybrid: Path | None = None,
+) -> Any:
+    from pipeline.engine import AnswerEngine
+
+    if adapter is not None:
+        if mode not in ("lora", "hybrid"):
+            raise AxlabError(f"--adapter applies to --mode lora or hybrid, not {mode}", exit_code=2)
+        if mode == "lora":
+            lora = adapter
+        else:
+            hybrid = adapter
+    return AnswerEngine(model=model, lora_adapter=lora, hybrid_adapter=hybrid)
+
+
+def _footer(answer: Answer) -> str:
+    parts = [f"mode {answer.mode}", f"model {answer.model}"]
+    if answer.adapter:
+        parts.append(f"adapter {answer.adapter}")
+    parts.append(f"{len(answer.context)} facts")
+    if answer.abstained:
+        parts.append("abstained")
+    if answer.verification:
+        parts.append(f"verification {answer.verification.get('status')}")
+    timings = answer.timings_ms
+    parts.append(
+        f"{timings.get('total', 0):.0f} ms (retrieve {timings.get('retrieve', 0):.0f}, "
+        f"generate {timings.get('generate', 0):.0f})"
+    )
+    return " · ".join(parts)
+
+
+def ask(
+    question: str = typer.Argument(..., help="the question (at most 2,000 characters)"),
+    mode: str = typer.Option(DEFAULT_MODE, "--mode", "-m", help=_MODE_HELP),
+    model: str | None = typer.Option(
+        None, "--model", help="model id or path (default: the embedded SmolLM2)"
+    ),
+    adapter: Path | None = typer.Option(None, "--adapter", help="LoRA adapter folder for --mode lora/hybrid"),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="most tokens to generate"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of streaming"),
+) -> None:
+    """Answer a question in one mode (default: hybrid)."""
+    from pipeline.engine import validate_max_tokens, validate_question
+    from pipeline.modes import check_mode
+
+    validate_question(question)
+    checked = check_mode(mode)
+    validate_max_tokens(max_tokens)
+    engine = _engine(model, checked, adapter)
+    if as_json:
+        answer = engine.ask(question, checked, max_tokens)
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        return
+    final: Answer | None = None
+    streamed: list[str] = []
+    for item in engine.stream(question, checked, max_tokens):
+        if isinstance(item, Answer):
+            final = item
+        else:
+            streamed.append(item)
+            sys.stdout.write(item)
+            sys.stdout.flush()
+    sys.stdout.write("\n")
+    assert final is not None
+    if final.answer != "".join(streamed).strip():
+        console.print(f"[bold yellow]→ from the graph:[/] {final.answer}", highlight=False)
+    err.print(f"[dim]{_footer(final)}[/]", highlight=False)
+
+
+# --- compare / verify-general ------------------------------------------------------------------
+
+
+def _cell_text(cell: Any) -> str:
+    answer: Answer = cell.answer
+    text = answer.answer if len(answer.answer) <= 220 else answer.answer[:217] + "..."
+    marks = ["[green]✓[/]" if cell.passed else "[red]✗[/]"]
+    if answer.abstained:
+        marks.append("[cyan]abstained[/]")
+    status = (answer.verification or {}).get("status")
+    if status in ("fallback", "contradicted"):
+        marks.append(f"[yellow]{status}[/]")
+    marks.append(f"[dim]{answer.timings_ms.get('total', 0) / 1000:.1f} s[/]")
+    return f"{text}\n{' '.join(marks)}"
+
+
+def _render(matrix: Any, title: str) -> None:
+    table = Table(title=title, show_lines=True, expand=True)
+    table.add_column("question", style="bold", ratio=2)
+    for mode in matrix.modes:
+        table.add_column(f"{_TITLES[mode]} answer", ratio=3)
+    for q in matrix.questions:
+        row = [f"{q.question}\n[dim]{q.kind}[/]"]
+        row += [_cell_text(matrix.cells[(q.id, mode)]) for mode in matrix.modes]
+        table.add_row(*row)
+    console.print(table)
+    summary = matrix.summary()
+    console.print(
+        "  ".join(
+            f"{_TITLES[m]}: {int(s['passed'])}/{int(s['total'])} ✓, {s['mean_total_ms'] / 1000:.1f} s/answer"
+            for m, s in summary.items()
+        )
+    )
+    for mode, why in matrix.skipped.items():
+        err.print(f"[yellow]skipped {mode}:[/] {why}", highlight=False)
+
+
+def _run(
+    questions: Any,
+    title: str,
+    model: str | None,
+    lora_adapter: Path | None,
+    hybrid_adapter: Path | None,
+    modes: str | None,
+    max_tokens: int | None,
+    as_json: bool,
+) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipeline.compare import parse_modes, run_matrix, usable_modes
+    from pipeline.engine import AnswerEngine, validate_max_tokens
+
+    chosen = parse_modes(modes)
+    tokens = validate_max_tokens(max_tokens if max_tokens is not None else 96)
+    engine = AnswerEngine(model=model, lora_adapter=lora_adapter, hybrid_adapter=hybrid_adapter)
+    usable, _ = usable_modes(engine, chosen)
+    total = len(questions) * len(usable)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("loading", total=total)
+        started = [0]
+
+        def step(question: Any, mode: Mode) -> None:
+            if started[0]:
+                progress.advance(task)
+            started[0] += 1
+            progress.update(task, description=f"{mode}: {question.question[:40]}")
+
+        matrix = run_matrix(engine, questions, chosen, tokens, progress=step)
+        progress.advance(task)
+    if as_json:
+        sys.stdout.write(json.dumps(matrix.to_json(), ensure_ascii=False) + "\n")
+        return
+    _render(matrix, title)
+
+
+def compare(
+    model: str | None = typer.Option(
+        None, "--model", help="model id or path (default: the embedded SmolLM2)"
+    ),
+    lora_adapter: Path | None = typer.Option(None, "--lora-adapter", help="adapter of the lora mode"),
+    hybrid_adapter: Path | None = typer.Option(None, "--hybrid-adapter", help="adapter of the hybrid mode"),
+    modes: str | None = typer.Option(None, "--modes", help="comma-separated modes (default: all four)"),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="most tokens per answer (default 96)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """The seed's comparison table: fixed questions answered in base, LoRA, graph and hybrid modes."""
+    from pipeline.standard_questions import COMPARE_QUESTIONS
+
+    _run(
+        COMPARE_QUESTIONS,
+        "AX Lab: base vs LoRA vs graph vs hybrid",
+        model,
+        lora_adapter,
+        hybrid_adapter,
+        modes,
+        max_tokens,
+        as_json,
+    )
+
+
+def verify_general(
+    model: str | None = typer.Option(
+        None, "--model", help="model id or path (default: the embedded SmolLM2)"
+    ),
+    lora_adapter: Path | None = typer.Option(None, "--lora-adapter", help="adapter of the lora mode"),
+    hybrid_adapter: Path | None = typer.Option(None, "--hybrid-adapter", help="adapter of the hybrid mode"),
+    modes: str | None = typer.Option(None, "--modes", help="comma-separated modes (default: all four)"),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="most tokens per answer (default 96)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """General capability after tuning: capital of Korea, sky colour, Python hello world, one injected fact."""
+    from pipeline.standard_questions import GENERAL_QUESTIONS
+
+    _run(
+        GENERAL_QUESTIONS,
+        "AX Lab: general capability per mode",
+        model,
+        lora_adapter,
+        hybrid_adapter,
+        modes,
+        max_tokens,
+        as_json,
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Attach this module's commands to the axlab app."""
+    app.command("ask")(ask)
+    app.command("compare")(compare)
+    app.command("verify-general")(verify_general)
