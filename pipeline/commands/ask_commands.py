@@ -233,8 +233,85 @@ def verify_general(
     )
 
 
+def prepare_hybrid(
+    out: Path = typer.Option(Path("data") / "hybrid", "--out", help="folder for train.jsonl and valid.jsonl"),
+    general_ratio: float = typer.Option(0.15, "--general-ratio", help="general chat rows per context row"),
+    seed: int = typer.Option(0, "--seed", help="shuffle and distractor seed"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """Write the hybrid adapter's training data (prompts carrying retrieved facts).
+
+    Train it with: axlab train --data data/hybrid --adapter-path adapters/hybrid
+    """
+    from pipeline.hybrid_data import prepare_hybrid_data
+
+    if general_ratio < 0:
+        raise AxlabError(f"--general-ratio must be >= 0, not {general_ratio}", exit_code=2)
+    report = prepare_hybrid_data(out, general_ratio=general_ratio, seed=seed)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False) + "\n")
+        return
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.by_kind.items()))
+    console.print(
+        f"wrote {report.train_rows} training rows ({kinds}) to {report.train_path} "
+        f"and {report.valid_rows} to {report.valid_path}; {report.dropped_held_out} held-out questions left out"
+    )
+
+
+def demo(
+    model: str | None = typer.Option(
+        None, "--model", help="model id or path (default: the embedded SmolLM2)"
+    ),
+    force: bool = typer.Option(False, "--force", help="retrain the adapters even when up to date"),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="most tokens per answer (default 96)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object (training + comparison)"),
+) -> None:
+    """Prepare data, train the LoRA and hybrid adapters (short runs; skipped when up to date), compare."""
+    import time
+
+    from pipeline.demo import run_training
+    from pipeline.modes import DEFAULT_HYBRID_ADAPTER, DEFAULT_LORA_ADAPTER
+    from pipeline.standard_questions import COMPARE_QUESTIONS
+
+    started = time.perf_counter()
+
+    def say(text: str) -> None:
+        err.print(f"[bold blue]demo[/] {text}", highlight=False)
+
+    steps = run_training(model=model, force=force, say=say, show_progress=err.is_terminal and not as_json)
+    say("5/5 comparing the four answer modes")
+    if as_json:
+        from pipeline.compare import parse_modes, run_matrix
+        from pipeline.engine import AnswerEngine
+
+        engine = AnswerEngine(
+            model=model, lora_adapter=DEFAULT_LORA_ADAPTER, hybrid_adapter=DEFAULT_HYBRID_ADAPTER
+        )
+        matrix = run_matrix(engine, COMPARE_QUESTIONS, parse_modes(None), max_tokens or 96)
+        out = {
+            "training": steps,
+            "compare": matrix.to_json(),
+            "elapsed_s": round(time.perf_counter() - started, 1),
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return
+    _run(
+        COMPARE_QUESTIONS,
+        "AX Lab: base vs LoRA vs graph vs hybrid",
+        model,
+        DEFAULT_LORA_ADAPTER,
+        DEFAULT_HYBRID_ADAPTER,
+        None,
+        max_tokens,
+        False,
+    )
+    say(f"done in {time.perf_counter() - started:.0f} s")
+
+
 def register(app: typer.Typer) -> None:
     """Attach this module's commands to the axlab app."""
     app.command("ask")(ask)
     app.command("compare")(compare)
     app.command("verify-general")(verify_general)
+    app.command("prepare-hybrid")(prepare_hybrid)
+    app.command("demo")(demo)
