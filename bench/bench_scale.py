@@ -15,7 +15,11 @@ OWL reasoners do not reach these sizes: owlrl is measured once on the smallest s
 the same ontology), HermiT not at all (see ``bench/bench_reasoning.py``).
 
     python bench/bench_scale.py [--sizes 10000,100000,1000000] [--backends memory,oxigraph,server]
-        [--server-max 100000] [--timeout 420]
+        [--server-max 100000] [--memory-max 100000] [--timeout 420]
+
+    # rdflib in memory at 1M triples, alone (7+ minutes, 6+ GB):
+    python bench/bench_scale.py --sizes 1000000 --backends memory --memory-max 1000000 --no-rank \
+        --timeout 900 --output bench/results/scale-memory-1m.json
 
 Writes ``bench/results/scale.json`` and ``bench/results/scale.png`` and prints a table.
 """
@@ -62,6 +66,11 @@ def pct(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+def partial(out: dict[str, Any], phase: str) -> None:
+    """Report what is measured so far (a timed-out worker still tells how far it got)."""
+    print(json.dumps({**out, "phase_done": phase}), flush=True)
+
+
 def timed(fn: Any, items: list[Any]) -> list[float]:
     out = []
     for item in items:
@@ -104,6 +113,7 @@ def worker(nt: str, backend: str, location: str | None, rank: bool) -> dict[str,
     out["load_s"] = time.perf_counter() - t
     out["asserted_triples"] = report.triples_sent
     out["rss_after_load_mb"] = rss_mb()
+    partial(out, "load")
 
     mat = materialize_store(store)
     out.update(
@@ -115,6 +125,7 @@ def worker(nt: str, backend: str, location: str | None, rank: bool) -> dict[str,
     )
     out["store_triples"] = store.count()
     out["rss_after_materialize_mb"] = rss_mb()
+    partial(out, "materialize")
 
     man = manifest_of(Path(nt))
     rng = random.Random(1)
@@ -134,6 +145,7 @@ def worker(nt: str, backend: str, location: str | None, rank: bool) -> dict[str,
         path_answers=len(check),
     )
 
+    partial(out, "sparql")
     from retriever.scale import StoreRetriever
 
     t = time.perf_counter()
@@ -246,8 +258,13 @@ def run_worker(args: list[str], timeout: float) -> dict[str, Any]:
             timeout=timeout,
             env=env,
         )
-    except subprocess.TimeoutExpired:
-        return {"status": "timeout", "wall_s": time.perf_counter() - start}
+    except subprocess.TimeoutExpired as exc:
+        done: dict[str, Any] = {}
+        text = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        for line in text.strip().splitlines()[-1:]:
+            done = json.loads(line)
+        phase = done.get("phase_done", "start")
+        return {**done, "status": f"timeout after {phase}", "wall_s": time.perf_counter() - start}
     if out.returncode != 0:
         tail = (out.stderr or out.stdout).strip().splitlines()[-1:] or ["?"]
         return {"status": "error", "error": tail[0][:300], "wall_s": time.perf_counter() - start}
@@ -315,6 +332,12 @@ def main() -> None:
     parser.add_argument(
         "--server-max", type=int, default=100_000, help="largest size for the server back-end"
     )
+    parser.add_argument(
+        "--memory-max",
+        type=int,
+        default=100_000,
+        help="largest size for rdflib's in-memory back-end (1M takes >7 min and >6 GB: run it alone)",
+    )
     parser.add_argument("--timeout", type=float, default=420.0, help="seconds per measurement")
     parser.add_argument("--no-rank", action="store_true", help="skip the embedding-ranked retrieval")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "scale.json")
@@ -364,7 +387,9 @@ def main() -> None:
                 console.print("[dim]  owlrl on the same ontology ...[/]")
                 owlrl = {"size": size, **run_worker(["--owlrl", str(jsonl)], args.timeout)}
             for backend in backends:
-                if backend == "server" and size > args.server_max:
+                if (backend == "server" and size > args.server_max) or (
+                    backend == "memory" and size > args.memory_max
+                ):
                     continue
                 console.print(f"[dim]  {backend} ...[/]")
                 extra = ["--no-rank"] if args.no_rank else []
