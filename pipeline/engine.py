@@ -179,7 +179,15 @@ def grounding_from_context(
 
 
 class AnswerEngine:
-    """Answers questions in the four modes (see the module docstring)."""
+    """Answers questions in the four modes (see the module docstring).
+
+    ``model``: a model id or folder (None: the embedded SmolLM2). ``lora_adapter`` /
+    ``hybrid_adapter``: the adapters of the lora and hybrid modes (default ``adapters/lora``
+    and ``adapters/hybrid``); ``adapter`` sets both at once (``axlab ask --adapter``). ``kg`` and
+    ``retriever`` are shared when given, else loaded on first use. ``backend`` replaces the
+    model layer (tests); ``hybrid_general`` routes general questions in hybrid mode to the
+    base model (``"base"``, default) or through the hybrid adapter (``"adapter"``).
+    """
 
     def __init__(
         self,
@@ -189,12 +197,16 @@ class AnswerEngine:
         kg: KnowledgeGraph | None = None,
         retriever: Retriever | None = None,
         *,
+        adapter: str | Path | None = None,
         backend: Backend | None = None,
         top_k: int = TOP_K,
         hybrid_general: GeneralRouting = "base",
         verify: bool = True,
     ) -> None:
         self.model = model
+        if adapter is not None:  # one adapter for whichever adapter mode is asked (like ask --adapter)
+            lora_adapter = lora_adapter if lora_adapter is not None else adapter
+            hybrid_adapter = hybrid_adapter if hybrid_adapter is not None else adapter
         self._explicit_lora = lora_adapter is not None
         self._explicit_hybrid = hybrid_adapter is not None
         self.lora_adapter = Path(lora_adapter).expanduser() if lora_adapter else DEFAULT_LORA_ADAPTER

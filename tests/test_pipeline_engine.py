@@ -1,0 +1,174 @@
+"""The engine's routing, gate, fallback and bad input with a scripted model (no language model).
+
+Uses the real graph and retriever (the small embedding model), a fake generation backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.errors import AxlabError
+from pipeline.types import Answer
+
+
+class Scripted:
+    """A backend that answers with a fixed text and records what it was asked."""
+
+    model_id = "scripted"
+
+    def __init__(self, reply: str = "SolverX is located in South Korea.") -> None:
+        self.reply = reply
+        self.calls: list[tuple[list[dict[str, str]], Path | None]] = []
+
+    def stream(
+        self, messages: Sequence[dict[str, str]], max_tokens: int, adapter: Path | None
+    ) -> Iterator[str]:
+        self.calls.append((list(messages), adapter))
+        for word in self.reply.split(" "):
+            yield word + " "
+
+
+@pytest.fixture(scope="module")
+def shared() -> dict[str, Any]:
+    from kg.graph import KnowledgeGraph
+    from retriever import Retriever
+
+    kg = KnowledgeGraph.load()
+    return {"kg": kg, "retriever": Retriever(kg)}
+
+
+@pytest.fixture
+def adapters(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name in ("lora", "hybrid"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "adapter_config.json").write_text("{}")
+        (folder / "adapters.safetensors").write_bytes(b"")
+        out[name] = folder
+    return out
+
+
+def make(shared: dict[str, Any], adapters: dict[str, Path], reply: str, **kw: Any) -> tuple[Any, Scripted]:
+    from pipeline.engine import AnswerEngine
+
+    backend = Scripted(reply)
+    engine = AnswerEngine(
+        lora_adapter=adapters["lora"],
+        hybrid_adapter=adapters["hybrid"],
+        kg=shared["kg"],
+        retriever=shared["retriever"],
+        backend=backend,
+        **kw,
+    )
+    return engine, backend
+
+
+def test_hybrid_grounded_prompt_uses_the_hybrid_adapter(shared: dict, adapters: dict) -> None:
+    engine, backend = make(shared, adapters, "SolverX is located in South Korea.")
+    answer = engine.ask("Which country is SolverX in?", "hybrid")
+    messages, adapter = backend.calls[0]
+    assert adapter == adapters["hybrid"]
+    assert (
+        messages[0]["role"] == "system" and "- SolverX is located in South Korea." in messages[1]["content"]
+    )
+    assert answer.verification is not None and answer.verification["status"] == "supported"
+    assert answer.answer == "SolverX is located in South Korea."
+
+
+@pytest.mark.parametrize(("routing", "expected"), [("base", None), ("adapter", "hybrid")])
+def test_general_question_routing(shared: dict, adapters: dict, routing: str, expected: str | None) -> None:
+    engine, backend = make(shared, adapters, "Because of Rayleigh scattering.", hybrid_general=routing)
+    answer = engine.ask("Why is the sky blue?", "hybrid")
+    messages, adapter = backend.calls[0]
+    assert messages == [{"role": "user", "content": "Why is the sky blue?"}]
+    assert adapter == (adapters[expected] if expected else None)
+    assert answer.context == [] and answer.verification is None
+
+
+def test_gate_abstains_without_calling_the_model(shared: dict, adapters: dict) -> None:
+    engine, backend = make(shared, adapters, "SolverX earns a lot.")
+    for question in (
+        "What is SolverX's revenue?",
+        "Does SolverX have an office in Japan?",
+        "Who is the CFO of SolverX?",
+    ):
+        answer = engine.ask(question, "graph")
+        assert answer.abstained and answer.answer.startswith("I don't know: the SolverX knowledge")
+    assert backend.calls == []
+    # base and lora modes have no gate: they ask the model
+    assert not engine.ask("What is SolverX's revenue?", "base").abstained
+    assert len(backend.calls) == 1
+
+
+def test_contradiction_falls_back_in_graph_modes_only(shared: dict, adapters: dict) -> None:
+    engine, _ = make(shared, adapters, "SolverX was founded in 2017 in Japan.")
+    graph = engine.ask("When was SolverX founded?", "graph")
+    assert graph.answer == "SolverX was founded in 2019."
+    assert graph.verification is not None and graph.verification["status"] == "fallback"
+    assert graph.verification["fallback_from"] == "SolverX was founded in 2017 in Japan."
+    base = engine.ask("When was SolverX founded?", "base")
+    assert base.answer == "SolverX was founded in 2017 in Japan."
+    assert base.verification is not None and base.verification["status"] == "contradicted"
+
+
+def test_refusal_with_answering_facts_falls_back(shared: dict, adapters: dict) -> None:
+    engine, _ = make(shared, adapters, "I don't know.")
+    answer = engine.ask("What is SolverX's core product?", "hybrid")
+    assert answer.answer == "The core product of SolverX is SolverX Fusion."
+    assert not answer.abstained
+
+
+def test_korean_question_gets_korean_prompt_and_context(shared: dict, adapters: dict) -> None:
+    engine, backend = make(shared, adapters, "솔버엑스는 대한민국에 위치한다.")
+    answer = engine.ask("솔버엑스는 어느 나라에 있나요?", "graph")
+    messages, _ = backend.calls[0]
+    assert messages[1]["content"].startswith("사실:") and "질문:" in messages[1]["content"]
+    assert any(c["object"] == "대한민국" for c in answer.context)
+    assert answer.answer == "솔버엑스는 대한민국에 위치한다."
+
+
+def test_stream_then_answer_and_timings(shared: dict, adapters: dict) -> None:
+    engine, _ = make(shared, adapters, "SolverX is located in South Korea.")
+    items = list(engine.stream("Which country is SolverX in?", "hybrid", 8))
+    assert all(isinstance(i, str) for i in items[:-1]) and isinstance(items[-1], Answer)
+    assert set(items[-1].timings_ms) >= {"retrieve", "generate", "verify", "total"}
+    assert engine.ask_stream == engine.stream
+
+
+def test_one_adapter_argument_sets_both_modes(shared: dict, adapters: dict) -> None:
+    from pipeline.engine import AnswerEngine
+
+    engine = AnswerEngine(adapter=adapters["lora"], kg=shared["kg"], retriever=shared["retriever"])
+    assert engine.adapter_for("lora") == engine.adapter_for("hybrid") == adapters["lora"]
+
+
+@pytest.mark.parametrize(
+    ("question", "mode", "tokens", "message"),
+    [
+        ("", "hybrid", None, "the question is empty"),
+        ("x" * 2001, "hybrid", None, "too long"),
+        ("Where?", "oracle", None, "unknown mode"),
+        ("Where?", "hybrid", 0, "--max-tokens"),
+    ],
+)
+def test_bad_input_raises_before_any_work(
+    shared: dict, adapters: dict, question: str, mode: str, tokens: int | None, message: str
+) -> None:
+    engine, backend = make(shared, adapters, "x")
+    with pytest.raises(AxlabError, match=message) as info:
+        engine.ask(question, mode, tokens)
+    assert info.value.exit_code == 2 and backend.calls == []
+
+
+def test_missing_default_adapter_says_how_to_train(shared: dict, tmp_path: Path) -> None:
+    from pipeline.engine import AnswerEngine
+
+    engine = AnswerEngine(kg=shared["kg"], retriever=shared["retriever"], backend=Scripted())
+    engine.lora_adapter = tmp_path / "missing"
+    with pytest.raises(AxlabError, match="axlab train"):
+        engine.ask("Where is SolverX?", "lora")
