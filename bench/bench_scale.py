@@ -340,6 +340,9 @@ def main() -> None:
     )
     parser.add_argument("--timeout", type=float, default=420.0, help="seconds per measurement")
     parser.add_argument("--no-rank", action="store_true", help="skip the embedding-ranked retrieval")
+    parser.add_argument(
+        "--no-owlrl", action="store_true", help="skip owlrl (run on the smallest size <= 10k)"
+    )
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "scale.json")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--owlrl", help=argparse.SUPPRESS)
@@ -382,7 +385,7 @@ def main() -> None:
             console.print(
                 f"[dim]size {size:,}: {written:,} triples written in {time.perf_counter() - t:.1f}s[/]"
             )
-            if size == sizes[0]:
+            if size == sizes[0] and size <= 10_000 and not args.no_owlrl:
                 jsonl = write_jsonl(rows, tmp / f"synthetic-{size}.jsonl")
                 console.print("[dim]  owlrl on the same ontology ...[/]")
                 owlrl = {"size": size, **run_worker(["--owlrl", str(jsonl)], args.timeout)}
