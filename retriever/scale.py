@@ -4,9 +4,10 @@
 and wrong for a million-triple store. :class:`StoreRetriever` keeps only the entities (for linking)
 and, per question:
 
-1. links the question against all entities: exact names first (dictionary look-ups); the fuzzy
-   pass (Levenshtein over every name, linear in the number of entities) runs only when no name
-   matched exactly;
+1. links the question against all entities; with :data:`FUZZY_ALWAYS_BELOW` entities or more,
+   exact names first (dictionary look-ups) and the fuzzy pass (Levenshtein over every name,
+   linear in the number of entities) only when no name matched exactly: a typo next to an exact
+   name ("SolverX Fuson") then links the exact one ("SolverX") only;
 2. reads the candidate facts with ``graph.facts_about(entity)`` (two SPARQL queries against the
    store, see :class:`kg.backends.StoreGraph`) for each linked entity, plus the company of a
    linked office; facts with the entity as *object* are capped at :data:`INCOMING_LIMIT`;
@@ -33,6 +34,7 @@ from retriever.linking import AliasIndex, EntityLink, build_alias_index, link_en
 from retriever.retrieve import Retriever
 
 _OFFICE_LINKS = ("hasOffice", "headquarters")
+FUZZY_ALWAYS_BELOW = 50_000  # entities: below this the fuzzy pass always runs (as in Retriever)
 INCOMING_LIMIT = 500  # facts with a linked entity as object, at most (a continent has millions)
 
 
@@ -81,6 +83,8 @@ class StoreRetriever:
 
     def link(self, question: str) -> list[EntityLink]:
         question = " ".join(question.split())
+        if len(self.entities) < FUZZY_ALWAYS_BELOW:
+            return link_entities(question, self.index)
         return link_entities(question, self.exact_index) or link_entities(question, self.index)
 
     def candidates(self, question: str) -> tuple[list[EntityLink], list[Fact]]:
