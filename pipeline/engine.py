@@ -35,10 +35,10 @@ from pipeline.errors import AxlabError
 from pipeline.grounding import EntityInfo, Grounding
 from pipeline.modes import DEFAULT_HYBRID_ADAPTER, DEFAULT_LORA_ADAPTER, MODE_SPECS, check_mode
 from pipeline.prompt import (
-    MAX_CONTEXT_LINES,
     MAX_QUESTION_CHARS,
     Lang,
     Message,
+    context_limit,
     detect_lang,
     grounded_messages,
     normalize_question,
@@ -154,10 +154,12 @@ def grounding_from_context(
     lang: Lang,
     entities: Mapping[str, EntityInfo],
     facts_about: Callable[[str], Sequence[Fact]] | None = None,
-    k: int = MAX_CONTEXT_LINES,
+    k: int | None = None,
 ) -> Grounding:
-    """The answer side's view of a retrieval (the only place that reads ``Context``)."""
-    scored = context.facts[:k]
+    """The answer side's view of a retrieval (the only place that reads ``Context``); keeps the
+    top ``k`` facts (default: as many as a prompt in ``lang`` carries)."""
+    limit = context_limit(lang) if k is None else min(k, context_limit(lang))
+    scored = context.facts[:limit]
     direct = [e.id for e in context.entities if e.via is None]
     subject_facts: list[Fact] = []
     if facts_about is not None:
@@ -172,7 +174,7 @@ def grounding_from_context(
         is_domain=context.is_domain,
         facts=tuple(sf.fact for sf in scored),
         lines=tuple(sf.text(lang) for sf in scored),
-        context_json=tuple(context.to_json(lang)[:k]),
+        context_json=tuple(context.to_json(lang)[:limit]),
         entities=dict(entities),
         subject_facts=tuple(subject_facts),
     )

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Literal
 from kg.facts import Fact
 from pipeline.abstain import abstention_sentence, gate
 from pipeline.engine import entity_infos, grounding_from_context
-from pipeline.prompt import SYSTEM_GROUNDED, Lang, detect_lang, grounded_user_text
+from pipeline.prompt import SYSTEM_GROUNDED, Lang, context_limit, detect_lang, grounded_user_text
 from pipeline.standard_questions import held_out_questions
 
 if TYPE_CHECKING:
@@ -43,8 +43,7 @@ if TYPE_CHECKING:
 
 Kind = Literal["fact", "multihop", "abstain", "general"]
 LANGS: tuple[Lang, ...] = ("en", "ko")
-CONTEXT_SIZE = 6
-DISTRACTORS = 2
+DISTRACTORS: dict[Lang, int] = {"en": 2, "ko": 1}  # of context_limit(lang) lines
 DEFAULT_OUT = Path("data") / "hybrid"
 
 # Multi-hop question templates: the class of the inferred location they ask for.
@@ -165,23 +164,29 @@ class _Builder:
 
     def context(self, question: str, lang: Lang, must: Sequence[Fact]) -> list[str]:
         """Retrieved sentences with ``must`` forced in and distractors about other entities, shuffled."""
-        ctx = self.retriever.retrieve(question, k=CONTEXT_SIZE)
+        size = context_limit(lang)
+        ctx = self.retriever.retrieve(question, k=size)
         chosen: list[Fact] = list(dict.fromkeys(must))
         for sf in ctx.facts:
-            if len(chosen) >= CONTEXT_SIZE - DISTRACTORS:
+            if len(chosen) >= size - DISTRACTORS[lang]:
                 break
             if sf.fact not in chosen:
                 chosen.append(sf.fact)
         about = {f.subject for f in chosen} | {f.object for f in chosen} | set(ctx.linked_ids)
         others = [f for f in self.pool if f.subject not in about and f not in chosen]
-        chosen += self.rng.sample(others, min(DISTRACTORS, len(others)))
+        chosen += self.rng.sample(others, min(size - len(chosen), len(others)))
         self.rng.shuffle(chosen)
         return [self.sentence(f, lang) for f in chosen]
 
-    def grounded(self, kind: Kind, lang: Lang, question: str, must: Sequence[Fact], answer: str) -> Example:
-        lines = self.context(question, lang, must)
+    def grounded(
+        self, kind: Kind, lang: Lang, question: str, must: Sequence[Fact], answer: str | None = None
+    ) -> Example:
+        """A grounded prompt; without ``answer``, the answer is the sentences of ``must`` that fit."""
+        kept = list(dict.fromkeys(must))[: context_limit(lang) - 1]
+        lines = self.context(question, lang, kept)
         user = grounded_user_text(question, lines, lang)
-        return Example(kind, lang, question, SYSTEM_GROUNDED[lang], user, answer)
+        text = answer if answer is not None else self.answer_from(kept, lang)
+        return Example(kind, lang, question, SYSTEM_GROUNDED[lang], user, text)
 
     def answer_from(self, facts: Iterable[Fact], lang: Lang) -> str:
         return " ".join(dict.fromkeys(self.sentence(f, lang) for f in facts))
@@ -227,9 +232,7 @@ def fact_examples(builder: _Builder, knowledge: Knowledge) -> list[Example]:
                 rest = [f for f in facts if f.predicate not in _OFFICE_LINKS and f.lang in (None, lang)]
                 must = informative or _one_per_object(rest, builder) or must
                 if must:
-                    out.append(
-                        builder.grounded("fact", lang, question, must, builder.answer_from(must, lang))
-                    )
+                    out.append(builder.grounded("fact", lang, question, must))
     return out
 
 
@@ -272,7 +275,7 @@ def abstention_examples(builder: _Builder) -> list[Example]:
     for lang in LANGS:
         for entity_id, template in _UNKNOWN[lang]:
             question = _fill(template, lang, s=builder.label(entity_id, lang))
-            ctx = builder.retriever.retrieve(question, k=CONTEXT_SIZE)
+            ctx = builder.retriever.retrieve(question, k=context_limit(lang))
             grounding = grounding_from_context(ctx, lang, builder.entities)
             decision = gate(grounding)
             subject = decision.subject or builder.label(entity_id, lang)

@@ -18,8 +18,10 @@ Message = dict[str, str]
 
 #: Longest question accepted (characters); longer input is a user error.
 MAX_QUESTION_CHARS = 2000
-#: How many context sentences go into one prompt (a 135M model reads few well).
-MAX_CONTEXT_LINES = 8
+#: How many context sentences go into one prompt (a 135M model reads few well). Korean text
+#: costs several tokens per syllable in SmolLM2's tokenizer, so Korean prompts carry fewer.
+CONTEXT_LINES: dict[Lang, int] = {"en": 6, "ko": 3}
+MAX_CONTEXT_LINES = max(CONTEXT_LINES.values())
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -29,7 +31,7 @@ SYSTEM_GROUNDED: dict[Lang, str] = {
         "Answer the question using only the facts given. "
         "If the facts do not contain the answer, say that you do not know."
     ),
-    "ko": "주어진 사실만 사용해 질문에 답하세요. 사실에 답이 없으면 모른다고 말하세요.",
+    "ko": "주어진 사실로만 답하세요. 사실에 답이 없으면 모른다고 하세요.",
 }
 _FACTS_HEADER: dict[Lang, str] = {"en": "Facts:", "ko": "사실:"}
 _QUESTION_HEADER: dict[Lang, str] = {"en": "Question:", "ko": "질문:"}
@@ -52,9 +54,15 @@ def plain_messages(question: str) -> list[Message]:
     return [{"role": "user", "content": question}]
 
 
+def context_limit(lang: Lang) -> int:
+    """How many fact sentences a prompt in ``lang`` carries."""
+    return CONTEXT_LINES[lang]
+
+
 def grounded_user_text(question: str, lines: Sequence[str], lang: Lang) -> str:
-    """The user turn carrying the facts and the question."""
-    facts = "\n".join(f"- {line.strip()}" for line in lines[:MAX_CONTEXT_LINES] if line.strip())
+    """The user turn carrying the facts and the question (at most ``context_limit(lang)`` facts)."""
+    kept = [line.strip() for line in lines if line.strip()][: context_limit(lang)]
+    facts = "\n".join(f"- {line}" for line in kept)
     return f"{_FACTS_HEADER[lang]}\n{facts}\n\n{_QUESTION_HEADER[lang]} {question}"
 
 

@@ -34,6 +34,7 @@ Status = Literal["supported", "unsupported", "contradicted", "fallback"]
 Linker = Callable[[str], Sequence[str]]
 
 LOCATION_PREDICATES = frozenset({"locatedIn", "headquarters", "hasOffice", "hasOfficeIn", "partOf"})
+_WHERE_PREDICATES = frozenset({"locatedIn", "partOf", "hasOfficeIn"})
 _NUMERIC_TYPES = frozenset({"integer", "decimal"})
 
 _NUMBER = re.compile(
@@ -257,6 +258,15 @@ def expected_kinds(grounding: Grounding) -> set[str]:
 def target_facts(grounding: Grounding) -> list[Fact]:
     """The facts an answer should state: specific answering facts, of the asked class if any are."""
     specific = specific_facts(grounding)
+    if set(grounding.intent) & _WHERE_PREDICATES:  # "where": the answer is a place, not the office
+        places = [
+            f
+            for f in specific
+            if not f.object_is_literal
+            and f.object in grounding.entities
+            and entity_kind(grounding.entities[f.object].cls) == "Place"
+        ]
+        specific = places or specific
     wanted = set(grounding.answer_classes)
     if wanted:
         of_class = [
@@ -386,22 +396,14 @@ def verify_answer(
 
 
 def fallback_fact(grounding: Grounding) -> Fact | None:
-    """The fact a fallback answer states: among the facts answering the intent, the first whose
-    object has the asked class (``Which country``), else the first asserted one (the most
-    specific statement, e.g. the headquarters' neighbourhood), else the top one."""
-    answering = specific_facts(grounding)
-    if not answering:
+    """The fact a fallback answer states: among the facts the answer should state
+    (:func:`target_facts`: the asked class, a place for "where"), the first asserted one (the
+    most specific statement, e.g. the headquarters' neighbourhood), else the top one; with no
+    intent, the top retrieved fact."""
+    targets = target_facts(grounding)
+    if not targets:
         return grounding.facts[0] if grounding.facts else None
-    wanted = set(grounding.answer_classes)
-    if wanted:
-        for fact in answering:
-            info = grounding.entities.get(fact.object)
-            if info is not None and not fact.object_is_literal and info.cls in wanted:
-                return fact
-    for fact in answering:
-        if not fact.inferred:
-            return fact
-    return answering[0]
+    return next((fact for fact in targets if not fact.inferred), targets[0])
 
 
 def fallback_answer(grounding: Grounding) -> str:

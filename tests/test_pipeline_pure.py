@@ -5,7 +5,7 @@ from __future__ import annotations
 from kg.facts import Fact
 from pipeline.abstain import abstention_sentence, answering_facts, gate, is_abstention
 from pipeline.grounding import EntityInfo, Grounding
-from pipeline.prompt import MAX_CONTEXT_LINES, detect_lang, grounded_messages, plain_messages
+from pipeline.prompt import context_limit, detect_lang, grounded_messages, plain_messages
 from pipeline.verify import fallback_answer, numbers_in, verify_answer
 
 ENTITIES = {
@@ -80,7 +80,9 @@ def test_prompt_without_facts_is_the_plain_question() -> None:
 def test_prompt_caps_context_lines() -> None:
     lines = [f"fact {i}." for i in range(30)]
     user = grounded_messages("q?", lines)[1]["content"]
-    assert user.count("\n- ") == MAX_CONTEXT_LINES
+    assert user.count("\n- ") == context_limit("en") == 6
+    korean = grounded_messages("솔버엑스는 어디에 있나요?", lines)[1]["content"]
+    assert korean.count("\n- ") == context_limit("ko") == 3
 
 
 # --- gate -----------------------------------------------------------------------------
@@ -256,3 +258,12 @@ def test_gate_unsupported_wins_over_matching_facts() -> None:
         grounding((offices,), intent=("hasOfficeIn",), unsupported=("office in Japan",), question_lang="ko")
     )
     assert "Japan 사무소" in abstention_sentence(ko.attribute, ko.subject, "ko")
+
+
+def test_where_question_wants_a_place_not_the_office() -> None:
+    seocho = Fact("SolverX", "locatedIn", "SeochoDong")
+    g = grounding((HQ, seocho), intent=("locatedIn", "headquarters"))
+    result = verify_answer("SolverX has its headquarters at the SolverX headquarters.", g)
+    assert result.states_answer is False and result.status == "unsupported"
+    assert verify_answer("It is in Seocho-dong.", g).status == "supported"
+    assert fallback_answer(g) == "SolverX locatedIn SeochoDong."
