@@ -93,6 +93,45 @@ class LoraBackend:
                 yield chunk.text
 
 
+class GeneratorBackend:
+    """Any generator with ``model_id`` and ``generate(messages, max_tokens, stream=True)`` yielding
+    chunks with ``text`` (e.g. :class:`pipeline.generators.RemoteGenerator` for an OpenAI-compatible
+    server). Such a server serves one fixed model: the lora and hybrid modes need an in-process
+    model to apply their adapters."""
+
+    def __init__(self, generator: Any) -> None:
+        self.generator = generator
+
+    @property
+    def model_id(self) -> str:
+        return str(self.generator.model_id)
+
+    def stream(self, messages: Sequence[Message], max_tokens: int, adapter: Path | None) -> Iterator[str]:
+        if adapter is not None:
+            raise AxlabError(
+                f"a remote generator ({self.model_id}) cannot apply the adapter {adapter}: "
+                "use --mode base or graph, or generate in process",
+                exit_code=2,
+            )
+        for chunk in self.generator.generate(list(messages), max_tokens, stream=True):
+            text = getattr(chunk, "text", "")
+            if text:
+                yield text
+
+
+def default_backend(model: str | None) -> Backend:
+    """In-process MLX, unless ``$AXLAB_GENERATOR_URL`` names an OpenAI-compatible server."""
+    import os
+
+    if os.environ.get("AXLAB_GENERATOR_URL"):
+        from pipeline.generators import generator_from_env
+
+        generator = generator_from_env(model=model)
+        if generator is not None:
+            return GeneratorBackend(generator)
+    return LoraBackend(model)
+
+
 def validate_question(question: object) -> str:
     """The normalised question, or a one-line user error (exit code 2)."""
     if not isinstance(question, str):
@@ -215,7 +254,7 @@ class AnswerEngine:
         self.hybrid_adapter = Path(hybrid_adapter).expanduser() if hybrid_adapter else DEFAULT_HYBRID_ADAPTER
         self._kg = kg
         self._retriever = retriever
-        self.backend: Backend = backend if backend is not None else LoraBackend(model)
+        self.backend: Backend = backend if backend is not None else default_backend(model)
         self.top_k = top_k
         self.hybrid_general: GeneralRouting = hybrid_general
         self.verify = verify

@@ -172,3 +172,28 @@ def test_missing_default_adapter_says_how_to_train(shared: dict, tmp_path: Path)
     engine.lora_adapter = tmp_path / "missing"
     with pytest.raises(AxlabError, match="axlab train"):
         engine.ask("Where is SolverX?", "lora")
+
+
+def test_generator_backend_streams_a_generator_and_refuses_adapters(shared: dict, adapters: dict) -> None:
+    from types import SimpleNamespace
+
+    from pipeline.engine import AnswerEngine, GeneratorBackend
+
+    class Remote:
+        model_id = "remote-model"
+
+        def generate(self, messages: list, max_tokens: int, stream: bool = False) -> Iterator[Any]:
+            yield SimpleNamespace(text="SolverX is located in ")
+            yield SimpleNamespace(text="South Korea.")
+            yield SimpleNamespace(text="", done=True)
+
+    engine = AnswerEngine(
+        hybrid_adapter=adapters["hybrid"],
+        kg=shared["kg"],
+        retriever=shared["retriever"],
+        backend=GeneratorBackend(Remote()),
+    )
+    answer = engine.ask("Which country is SolverX in?", "graph")
+    assert answer.model == "remote-model" and answer.answer == "SolverX is located in South Korea."
+    with pytest.raises(AxlabError, match="cannot apply the adapter"):
+        engine.ask("Which country is SolverX in?", "hybrid")
