@@ -42,8 +42,10 @@ class DemoTraining:
     learning_rate: float
 
 
-# The LoRA-only baseline must learn the facts: a higher rate, more layers.
-LORA_TRAINING = DemoTraining(iters=40, batch_size=4, num_layers=8, learning_rate=1e-3)
+# The LoRA-only baseline must learn the facts: 80 small steps at 5e-4 take the valid loss from
+# 2.04 to 0.42 (~4 min on 2 busy cores); 40 steps of 4 rows at 1e-3 on 8 layers did not learn
+# and garbled the output.
+LORA_TRAINING = DemoTraining(iters=80, batch_size=2, num_layers=4, learning_rate=5e-4)
 # The hybrid adapter only adapts the base model's reading of facts in the prompt, which it
 # already does fairly well (valid loss 0.83 -> 0.17 after 24 steps at 1e-4, while 1e-3 made
 # it worse): a gentle rate on the last layers.
