@@ -26,7 +26,7 @@ COMPARE_QUESTIONS: tuple[StandardQuestion, ...] = (
         "low-confidence",
         "What does SolverX Fusion do when its confidence score is low?",
         "injected fact",
-        ("conventional", "numerical solver", "classical"),
+        ("suggest", "제안"),
     ),
     StandardQuestion("country", "Which country is SolverX in?", "multi-hop", ("South Korea", "Korea")),
     StandardQuestion("continent", "Which continent is the R&D center in?", "multi-hop", ("Asia",)),

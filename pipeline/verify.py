@@ -308,11 +308,37 @@ def _literal_covered(value: str, answer: str) -> bool:
     return hits * 2 >= len(words)
 
 
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.casefold()))
+
+
+def copied_fact(answer: str, grounding: Grounding, threshold: float = 0.75) -> Fact | None:
+    """The context fact whose sentence the answer (nearly) copies, if any (word Jaccard)."""
+    words = _words(answer)
+    if not words:
+        return None
+    best: tuple[float, Fact | None] = (0.0, None)
+    for fact, line in zip(grounding.facts, grounding.lines, strict=False):
+        other = _words(line)
+        score = len(words & other) / len(words | other) if other else 0.0
+        if score > best[0]:
+            best = (score, fact)
+    return best[1] if best[0] >= threshold else None
+
+
 def states_answer(answer: str, grounding: Grounding, mentioned: Sequence[str]) -> bool | None:
-    """Whether the answer names what a target fact says (None when nothing is expected)."""
+    """Whether the answer names what a target fact says (None when nothing is expected).
+
+    An answer that copies a retrieved sentence other than a target fact's does not, even when it
+    names a target's object ("combines the conventional numerical solver" for the low-confidence
+    behaviour that *suggests calling* it).
+    """
     targets = target_facts(grounding)
     if not targets:
         return None
+    copied = copied_fact(answer, grounding)
+    if copied is not None:
+        return copied in targets
     mentioned_set = set(mentioned)
     for fact in targets:
         if fact.object_is_literal:

@@ -267,3 +267,32 @@ def test_where_question_wants_a_place_not_the_office() -> None:
     assert result.states_answer is False and result.status == "unsupported"
     assert verify_answer("It is in Seocho-dong.", g).status == "supported"
     assert fallback_answer(g) == "SolverX locatedIn SeochoDong."
+
+
+def test_copying_a_fact_that_does_not_answer_is_not_stating_the_answer() -> None:
+    suggests = Fact("SolverXFusion", "suggestsOnLowConfidence", "NumericalSolver")
+    combines = Fact("SolverXFusion", "combinesTechnology", "NumericalSolver")
+    entities = {
+        **ENTITIES,
+        "NumericalSolver": EntityInfo(
+            "NumericalSolver", "Technology", "conventional numerical solver", "수치 해석 솔버"
+        ),
+    }
+    g = Grounding(
+        question_lang="en",
+        linked=("SolverXFusion",),
+        intent=("suggestsOnLowConfidence",),
+        is_domain=True,
+        facts=(combines, suggests),
+        lines=(
+            "SolverX Fusion combines the conventional numerical solver with other methods.",
+            "When its confidence score is low, SolverX Fusion suggests calling the conventional numerical solver.",
+        ),
+        entities=entities,
+    )
+    wrong = verify_answer("SolverX Fusion combines the conventional numerical solver with other methods.", g)
+    assert wrong.states_answer is False and wrong.status == "unsupported"
+    right = verify_answer(
+        "When its confidence is low, SolverX Fusion suggests calling the conventional numerical solver.", g
+    )
+    assert right.states_answer is True and right.status == "supported"
