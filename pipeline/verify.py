@@ -347,8 +347,8 @@ def states_answer(answer: str, grounding: Grounding, mentioned: Sequence[str]) -
         elif fact.object in mentioned_set:
             return True
         elif fact.object in grounding.entities:
-            low = answer.casefold()
-            if any(name.casefold() in low for name in grounding.entities[fact.object].names()):
+            names = grounding.entities[fact.object].names()
+            if any(_name_pattern(name).search(answer) for name in names if len(name) >= 2):
                 return True
     return False
 
@@ -414,9 +414,14 @@ def verify_answer(
     states = states_answer(answer, grounding, mentioned)
     if any(c.status == "contradicted" for c in claims):
         return Verification("contradicted", claims, states_answer=states)
-    if states is False:
-        return Verification("unsupported", claims, states_answer=False)
-    if any(c.status == "supported" for c in claims) or states:
+    if states is False or grounding.unsupported:  # nothing the knowledge holds answers it
+        return Verification("unsupported", claims, states_answer=states)
+    # naming the question's own entities is no evidence; a claim beyond them is
+    trivial = question_ids | set(grounding.linked)
+    evidence = [
+        c for c in claims if c.status == "supported" and (c.entity is None or c.entity not in trivial)
+    ]
+    if evidence or states:
         return Verification("supported", claims, states_answer=states)
     return Verification("unsupported", claims, states_answer=states)
 

@@ -296,3 +296,24 @@ def test_copying_a_fact_that_does_not_answer_is_not_stating_the_answer() -> None
         "When its confidence is low, SolverX Fusion suggests calling the conventional numerical solver.", g
     )
     assert right.states_answer is True and right.status == "supported"
+
+
+def test_short_aliases_match_whole_words_only() -> None:
+    entities = {
+        **ENTITIES,
+        "UnitedStates": EntityInfo("UnitedStates", "Country", "United States", "미국", ("US",)),
+    }
+    us = Fact("SolverX", "hasOfficeIn", "UnitedStates", inferred=True)
+    g = grounding(
+        (COUNTRY, us), intent=("locatedIn", "hasOfficeIn"), answer_classes=("Country",), entities=entities
+    )
+    rambling = verify_answer(
+        "They have been using games for the past year.", g, "Which country is SolverX in?"
+    )
+    assert rambling.states_answer is False and rambling.status == "unsupported"
+
+
+def test_naming_only_the_question_entity_is_no_evidence() -> None:
+    g = grounding((FOUNDED,), unsupported=("revenue",))
+    result = verify_answer("SolverX's revenue comes from SolverX.", g, "What is SolverX's revenue?")
+    assert result.status == "unsupported"
