@@ -188,6 +188,15 @@ def entity_infos(kg: KnowledgeGraph) -> dict[str, EntityInfo]:
     }
 
 
+def intent_weights(question: str) -> dict[str, float]:
+    """The retriever's intent weights for a question (its ``Context`` keeps only their order)."""
+    try:
+        from retriever.intent import detect_intent
+    except ImportError:  # pragma: no cover - an older retriever
+        return {}
+    return dict(detect_intent(question).predicates)
+
+
 def grounding_from_context(
     context: Context,
     lang: Lang,
@@ -208,6 +217,8 @@ def grounding_from_context(
         question_lang=lang,
         linked=tuple(context.linked_ids),
         intent=tuple(context.intent_predicates),
+        intent_weights=intent_weights(context.question),
+        question=context.question,
         answer_classes=tuple(context.answer_classes),
         unsupported=tuple(context.unsupported_attributes),
         is_domain=context.is_domain,

@@ -45,6 +45,8 @@ class Grounding:
     question_lang: Lang
     linked: tuple[str, ...] = ()
     intent: tuple[str, ...] = ()
+    intent_weights: dict[str, float] = field(default_factory=dict)  # predicate -> weight (strongest 1.0)
+    question: str = ""
     answer_classes: tuple[str, ...] = ()  # the class the answer should have (Country, City...)
     unsupported: tuple[str, ...] = ()
     is_domain: bool = False

@@ -226,15 +226,26 @@ def _ancestors(predicate: str) -> set[str]:
     return out
 
 
+def _asks_for(predicate: str, question: str) -> bool:
+    """Whether the question names a property (its English or Korean label); no question: yes."""
+    if not question:
+        return True
+    prop = PROPERTY_BY_NAME.get(predicate)
+    if prop is None:
+        return False
+    text = question.casefold()
+    return prop.label_en.casefold() in text or prop.label_ko in question
+
+
 def specific_facts(grounding: Grounding) -> list[Fact]:
     """The facts that answer the intent, without those a more specific *asked* predicate refines.
 
-    "What is SolverX's core product?" asks ``coreProduct``: the ``hasProduct`` facts of the same
-    subject are then not answers (SolverX Cloud is a product, not the core product). A question
-    that only asks ``hasProduct`` keeps them all.
+    "What is SolverX's core product?" names ``coreProduct``: the ``hasProduct`` facts of the same
+    subject are then not answers (SolverX Cloud is a product, not the core product). "What
+    products does SolverX make?" keeps them all.
     """
     answering = answering_facts(grounding)
-    asked = set(grounding.intent)
+    asked = {p for p in grounding.intent if _asks_for(p, grounding.question)}
     refined = {
         (fact.subject, parent)
         for fact in answering
@@ -244,10 +255,27 @@ def specific_facts(grounding: Grounding) -> list[Fact]:
     return [f for f in answering if (f.subject, f.predicate) not in refined]
 
 
+PRIMARY_SHARE = 0.85  # an intent predicate is primary when its weight is this close to the strongest
+
+
+def _weight(fact: Fact, weights: dict[str, float]) -> float:
+    return max((weights.get(p, 0.0) for p in (fact.predicate, *_ancestors(fact.predicate))), default=0.0)
+
+
+def primary_facts(grounding: Grounding) -> list[Fact]:
+    """The specific answering facts of the most strongly asked predicates ("Who is the CEO": ``ceo``,
+    not ``foundedBy``; "When was it founded": ``foundedIn``, not ``employeeCountYear``)."""
+    specific = specific_facts(grounding)
+    if not grounding.intent_weights or not specific:
+        return specific
+    top = max(_weight(f, grounding.intent_weights) for f in specific)
+    return [f for f in specific if _weight(f, grounding.intent_weights) >= PRIMARY_SHARE * top]
+
+
 def expected_kinds(grounding: Grounding) -> set[str]:
     """Kinds of entity an answer is expected to name (from the facts that answer the intent)."""
     kinds: set[str] = set()
-    for fact in specific_facts(grounding):
+    for fact in primary_facts(grounding):
         if not fact.object_is_literal and fact.object in grounding.entities:
             kinds.add(entity_kind(grounding.entities[fact.object].cls))
     if set(grounding.intent) & LOCATION_PREDICATES:
@@ -256,8 +284,9 @@ def expected_kinds(grounding: Grounding) -> set[str]:
 
 
 def target_facts(grounding: Grounding) -> list[Fact]:
-    """The facts an answer should state: specific answering facts, of the asked class if any are."""
-    specific = specific_facts(grounding)
+    """The facts an answer should state: the primary answering facts, a place for "where", of the
+    asked class if any are."""
+    specific = primary_facts(grounding)
     if set(grounding.intent) & _WHERE_PREDICATES:  # "where": the answer is a place, not the office
         places = [
             f
@@ -360,7 +389,7 @@ def verify_answer(
     linker = link or name_linker(grounding)
     context_ids = _ids_in(grounding.facts) | set(grounding.linked)
     graph_ids = context_ids | _ids_in(grounding.subject_facts)
-    expected_ids = _ids_in(specific_facts(grounding)) | set(grounding.linked)
+    expected_ids = _ids_in(primary_facts(grounding)) | set(grounding.linked)
     kinds = expected_kinds(grounding)
     claims: list[Claim] = []
 

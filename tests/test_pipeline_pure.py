@@ -317,3 +317,56 @@ def test_naming_only_the_question_entity_is_no_evidence() -> None:
     g = grounding((FOUNDED,), unsupported=("revenue",))
     result = verify_answer("SolverX's revenue comes from SolverX.", g, "What is SolverX's revenue?")
     assert result.status == "unsupported"
+
+
+def test_primary_intent_decides_what_the_answer_must_say() -> None:
+    lee = EntityInfo("LeeSeoyeon", "Person", "Lee Seoyeon", "이서연")
+    entities = {**ENTITIES, "LeeSeoyeon": lee}
+    founders = (Fact("SolverX", "foundedBy", "KimDoyun"), Fact("SolverX", "foundedBy", "LeeSeoyeon"))
+    g = grounding(
+        (CEO, *founders),
+        intent=("ceo", "foundedBy"),
+        intent_weights={"ceo": 1.0, "foundedBy": 0.3},
+        entities=entities,
+    )
+    assert verify_answer("The CEO of SolverX is Lee Seoyeon.", g).status == "contradicted"
+    assert verify_answer("The CEO of SolverX is Kim Doyun.", g).status == "supported"
+    counted = Fact("SolverX", "employeeCountYear", "2025", object_is_literal=True, datatype="gYear")
+    when = grounding(
+        (FOUNDED, counted),
+        intent=("foundedIn", "employeeCountYear"),
+        intent_weights={"foundedIn": 1.0, "employeeCountYear": 0.6},
+    )
+    assert verify_answer("The answer is 2025.", when).states_answer is False
+    assert fallback_answer(when) == "SolverX foundedIn 2019."
+
+
+def test_refining_needs_the_question_to_name_the_sub_property() -> None:
+    core = Fact("SolverX", "coreProduct", "SolverXFusion")
+    cloud = Fact("SolverX", "hasProduct", "SolverXCloud")
+    entities = {
+        **ENTITIES,
+        "SolverXCloud": EntityInfo("SolverXCloud", "Product", "SolverX Cloud", "솔버엑스 클라우드"),
+    }
+    weights = {"hasProduct": 1.0, "coreProduct": 1.0}
+    intent = ("hasProduct", "coreProduct")
+    products = grounding(
+        (core, cloud),
+        intent,
+        intent_weights=weights,
+        entities=entities,
+        question="What products does SolverX make?",
+    )
+    assert verify_answer("SolverX makes SolverX Cloud.", products).status == "supported"
+    asked_core = grounding(
+        (core, cloud),
+        intent,
+        intent_weights=weights,
+        entities=entities,
+        question="What is SolverX's core product?",
+    )
+    assert verify_answer("SolverX's core product is SolverX Cloud.", asked_core).status == "contradicted"
+    korean = grounding(
+        (core, cloud), intent, intent_weights=weights, entities=entities, question="솔버엑스의 핵심 제품은?"
+    )
+    assert verify_answer("솔버엑스의 핵심 제품은 솔버엑스 클라우드이다.", korean).status == "contradicted"
