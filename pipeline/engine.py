@@ -19,7 +19,10 @@ Models, adapters, the graph and the retriever load lazily, once, and are reused.
 Hybrid routing of general questions (``hybrid_general``): ``"base"`` (default) answers a
 question with no linked entity with the base model, without the hybrid adapter, so that
 the adapter's domain tint never reaches general answers; ``"adapter"`` keeps the adapter.
-``bench/bench_answer.py --general-routing`` measures both.
+``bench/bench_answer.py`` measures both: through the demo's hybrid adapter, "What is the capital
+of France?" became "La femme de France, le capital de France." and a Korean general question
+came out garbled, while the base model answered all five general questions correctly; neither
+mentioned SolverX (bench/results/answer.json, ``routing_general``).
 """
 
 from __future__ import annotations
