@@ -28,6 +28,7 @@ def user_error_types() -> tuple[type[BaseException], ...]:
         ("kg.errors", "KGError"),
         ("retriever.errors", "RetrieverError"),
         ("lora.errors", "LoraError"),
+        ("pipeline.generators.base", "GeneratorError"),
     ):
         try:
             module = __import__(module_name, fromlist=[attr])
