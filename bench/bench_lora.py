@@ -96,6 +96,8 @@ def train_project(
         str(iters),
         "--steps-per-eval",
         "100000",
+        "--val-batches",
+        "1",
         "--quiet",
         "--json",
     ]
@@ -139,7 +141,8 @@ def train_mlx_lm(
         "2e-4",
     ]
     text, wall, rss = run(args, {"LD_PRELOAD": preload} if preload else {}, timeout)
-    rows = re.findall(r"^\s*(\d+)\s+([\d.]+)\s+\S+\s+([\d,.]+)\s+([\d.]+)k\s*$", text, flags=re.M)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    rows = re.findall(r"(\d+)\s+([\d.]+)\s+[▼▲]\s+([\d,]+)\s+([\d.]+)k", plain)
     tps = float(rows[-1][2].replace(",", "")) if rows else float("nan")
     return {
         "tokens_per_s": tps,
@@ -154,7 +157,9 @@ def generate_project(max_tokens: int, fix: bool, timeout: float) -> dict[str, ob
         handle.write(GEN_CHILD)
     try:
         text, wall, rss = run(
-            [handle.name, PROMPT, str(max_tokens)], {} if fix else {"AXLAB_NO_OPENBLAS": "1"}, timeout
+            ["--path", handle.name, PROMPT, str(max_tokens)],
+            {} if fix else {"AXLAB_NO_OPENBLAS": "1"},
+            timeout,
         )
     finally:
         os.unlink(handle.name)
@@ -214,7 +219,7 @@ def matmul_gflops(fix: bool) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iters", type=int, default=3, help="training steps per run")
+    parser.add_argument("--iters", type=int, default=2, help="training steps per run")
     parser.add_argument("--num-layers", type=int, default=8, help="LoRA layers (same for both trainers)")
     parser.add_argument("--max-tokens", type=int, default=32, help="generated tokens per run")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per subprocess")
