@@ -129,6 +129,8 @@ def gate(grounding: Grounding) -> GateDecision:
     lang = grounding.question_lang
     if not grounding.linked and not grounding.is_domain:
         return GateDecision("general", "no linked entity: a general question")
+    if not grounding.anchored:
+        return GateDecision("general", "only places or general concepts linked: a general question")
     subject = grounding.label(grounding.linked[0], lang) if grounding.linked else None
     supported = answering_facts(grounding)
     if grounding.unsupported:  # the retriever already ignores vague cues when one is asked

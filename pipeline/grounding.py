@@ -33,6 +33,12 @@ class EntityInfo:
         return (self.label_en, self.label_ko, *self.aliases)
 
 
+# Classes whose individuals make a question about the user's knowledge. Places, industries,
+# simulation domains and technologies are shared with general knowledge: "Which city is the
+# capital of Bavaria?" links Bavaria but is a general question, not one about SolverX.
+ANCHOR_CLASSES = frozenset({"Company", "Organization", "Person", "Product", "Office", "FundingRound"})
+
+
 @dataclass(frozen=True)
 class Grounding:
     """A retrieval seen from the answer side.
@@ -55,6 +61,20 @@ class Grounding:
     context_json: tuple[dict[str, Any], ...] = ()
     entities: dict[str, EntityInfo] = field(default_factory=dict)
     subject_facts: tuple[Fact, ...] = ()
+
+    @property
+    def anchored(self) -> bool:
+        """Whether the question names an entity of the user's knowledge (see ``ANCHOR_CLASSES``).
+
+        Without entity information (hand-written groundings) any linked entity counts.
+        """
+        if not self.entities:
+            return bool(self.linked)
+        return any(
+            self.entities[entity_id].cls in ANCHOR_CLASSES
+            for entity_id in self.linked
+            if entity_id in self.entities
+        )
 
     def label(self, entity_id: str, lang: Lang | None = None) -> str:
         info = self.entities.get(entity_id)

@@ -93,6 +93,18 @@ def test_gate_general_question() -> None:
     assert gate(g).route == "general"
 
 
+def test_gate_place_only_question_is_general() -> None:
+    # "Which city is the capital of Bavaria?" links a gazetteer place, not SolverX's world.
+    g = grounding((), linked=("Munich", "Germany"))
+    assert not g.anchored
+    assert gate(g).route == "general"
+
+
+def test_gate_office_or_person_anchors_the_question() -> None:
+    assert gate(grounding((FOUNDED,), linked=("SolverXHQ", "Seoul"))).route != "general"
+    assert grounding((), linked=("KimDoyun",)).anchored
+
+
 def test_gate_unsupported_attribute_abstains_with_sentence() -> None:
     g = grounding((FOUNDED,), unsupported=("revenue",))
     decision = gate(g)
