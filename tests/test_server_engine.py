@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import time
 
 import httpx
 import pytest
@@ -46,6 +47,12 @@ def test_real_engine_behind_the_server() -> None:
         assert text.strip() or extra["abstained"]
         assert extra["mode"] == "graph" and extra["context"]
 
+        # the worker records a generation as completed just after the stream's last chunk
+        # reaches the client, so give it a moment before reading the counters
+        deadline = time.monotonic() + 10
         health = http.get("/health").json()
+        while health["generation"]["completed"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            health = http.get("/health").json()
         assert health["model"] and health["triples"] > 0
         assert health["generation"]["completed"] == 2 and health["generation"]["running"] == 0
