@@ -232,7 +232,7 @@ def main() -> None:
     from lora.models import resolve_model
     from lora.prepare import prepare_data
 
-    console = Console()
+    console = Console(width=170)
     model = resolve_model(None).path
     preload = openblas_path()
     rows: list[dict[str, object]] = []
