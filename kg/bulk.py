@@ -12,20 +12,18 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from rdflib import RDF, RDFS, SKOS, Literal, URIRef
 from rdflib.namespace import OWL
 
 from kg.backends import TripleStore, sparql_term
 from kg.errors import KGError
-from ontology.knowledge import Entity, Row
+from ontology.knowledge import Entity, Row, parse_rows
 from ontology.owl import provenance_graph, schema_graph, statement_triple
 from ontology.rdf import ASSERTED_GRAPH, SCHEMA_GRAPH, TYPE, iri
 from ontology.schema import CLASS_BY_NAME, DATATYPES, PROPERTY_BY_NAME
@@ -174,21 +172,9 @@ def read_rows(path: Path | str) -> list[tuple[int, Row]]:
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise KGError(f"{file}: cannot read: {exc.strerror or exc}") from None
-    rows: list[tuple[int, Row]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj: Any = json.loads(raw)
-            rows.append((number, Row.model_validate(obj)))
-        except json.JSONDecodeError as exc:
-            raise KGError(f"{file}:{number}: invalid JSON: {exc.msg}") from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "row"
-            raise KGError(f"{file}:{number}: {where}: {first['msg']}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KGError(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    rows = parse_rows(file, text)
     if not rows:
         raise KGError(f"{file}: no rows")
     return rows

@@ -129,7 +129,8 @@ class Knowledge:
         return self.rows[[r.id for r in self.rows].index(row_id)]
 
 
-def _parse_lines(path: Path, text: str) -> list[tuple[int, Row]]:
+def parse_rows(path: Path, text: str) -> list[tuple[int, Row]]:
+    """Validated ``(line, row)`` pairs of JSONL ``text``; ``file:line: reason`` on the first problem."""
     rows: list[tuple[int, Row]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -218,7 +219,7 @@ def load_knowledge(path: Path | str | None = None) -> Knowledge:
         raise KnowledgeFileError(f"{file_path}: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
         raise KnowledgeFileError(f"{file_path}: cannot read: {exc.strerror}") from None
-    rows = _parse_lines(file_path, text)
+    rows = parse_rows(file_path, text)
     if not rows:
         raise KnowledgeFileError(f"{file_path}:1: the knowledge file is empty")
     entities = _check_references(file_path, rows)
