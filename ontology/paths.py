@@ -23,6 +23,6 @@ def cache_dir() -> Path:
     """``$AXLAB_CACHE``, else ``$XDG_CACHE_HOME/axlab``, else ``~/.cache/axlab``."""
     env = os.environ.get("AXLAB_CACHE")
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "axlab"
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "axlab"
