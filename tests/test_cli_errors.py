@@ -11,7 +11,14 @@ from pipeline.errors import user_error_types
 
 def test_every_layer_error_type_is_registered() -> None:
     names = {error.__name__ for error in user_error_types()}
-    assert {"AxlabError", "OntologyError", "KGError", "RetrieverError", "LoraError", "GeneratorError"} <= names
+    assert {
+        "AxlabError",
+        "OntologyError",
+        "KGError",
+        "RetrieverError",
+        "LoraError",
+        "GeneratorError",
+    } <= names
 
 
 def test_unreachable_remote_generator_is_one_line() -> None:
