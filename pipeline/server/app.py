@@ -87,6 +87,20 @@ class ServiceState:
         self.triples = count_triples(kg)
 
 
+def sparql_request_body(field: str, direct_media_type: str) -> dict[str, Any]:
+    """OpenAPI request body of the SPARQL 1.1 Protocol: a form with ``field=`` or the text itself."""
+    text = {"type": "string", "minLength": 1}
+    return {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "properties": {field: text}, "required": [field]}
+            },
+            direct_media_type: {"schema": text},
+        },
+    }
+
+
 def count_triples(kg: Any) -> int:
     for name in ("triple_count", "__len__"):
         value = getattr(kg, name, None)
@@ -346,21 +360,7 @@ def create_app(
         tags=["sparql"],
         responses=sparql_responses,
         response_class=Response,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/x-www-form-urlencoded": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {"query": {"type": "string", "minLength": 1}},
-                            "required": ["query"],
-                        }
-                    },
-                    "application/sparql-query": {"schema": {"type": "string", "minLength": 1}},
-                },
-            }
-        },
+        openapi_extra={"requestBody": sparql_request_body("query", "application/sparql-query")},
     )
     async def sparql_post(request: Request) -> Response:
         """SPARQL 1.1 query via POST: url-encoded form with ``query=`` or a
@@ -408,19 +408,7 @@ def create_app(
             415: {"description": "Unsupported request Content-Type"},
         },
         openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/x-www-form-urlencoded": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {"update": {"type": "string", "minLength": 1}},
-                            "required": ["update"],
-                        }
-                    },
-                    "application/sparql-update": {"schema": {"type": "string", "minLength": 1}},
-                },
-            },
+            "requestBody": sparql_request_body("update", "application/sparql-update"),
             "security": [{"bearer": []}],
         },
     )
