@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lora.errors import LoraError
+from ontology.jsonl import json_lines
 
 ChatRow = dict[str, list[dict[str, str]]]
 ROLES = {"system", "user", "assistant"}
@@ -66,13 +67,7 @@ def read_chat_jsonl(path: Path) -> list[ChatRow]:
     except (OSError, UnicodeDecodeError) as exc:
         raise LoraError(f"{path}: cannot read: {exc}") from None
     rows: list[ChatRow] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LoraError(f"{path}:{number}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+    for number, row in json_lines(path, text, LoraError):
         problem = row_problem(row)
         if problem:
             raise LoraError(f"{path}:{number}: {problem}")

@@ -7,16 +7,16 @@ Loading is all-or-nothing: :func:`load_knowledge` either returns a fully validat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ontology.errors import KnowledgeFileError
+from ontology.jsonl import json_lines
 from ontology.paths import default_knowledge_path
 from ontology.schema import CLASS_BY_NAME, DATATYPES, PROPERTY_BY_NAME
 
@@ -132,15 +132,7 @@ class Knowledge:
 def parse_rows(path: Path, text: str) -> list[tuple[int, Row]]:
     """Validated ``(line, row)`` pairs of JSONL ``text``; ``file:line: reason`` on the first problem."""
     rows: list[tuple[int, Row]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj: Any = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise KnowledgeFileError(
-                f"{path}:{number}: invalid JSON: {exc.msg} (column {exc.colno})"
-            ) from None
+    for number, obj in json_lines(path, text, KnowledgeFileError):
         if not isinstance(obj, dict):
             raise KnowledgeFileError(
                 f"{path}:{number}: a row must be a JSON object, got {type(obj).__name__}"

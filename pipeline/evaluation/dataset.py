@@ -6,11 +6,11 @@ message starts with ``file:line:``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ontology.jsonl import json_lines
 from pipeline.errors import AxlabError
 
 Category = Literal["injected", "multihop", "unknown", "general", "coding", "korean"]
@@ -115,13 +115,7 @@ def load_eval_set(path: Path | None = None) -> list[EvalItem]:
         raise EvalSetError(f"{path}: cannot read the eval set ({exc})") from None
     items: list[EvalItem] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalSetError(f"{path}:{number}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    for number, row in json_lines(path, text, EvalSetError):
         try:
             item = parse_item(row)
         except ValueError as exc:
