@@ -283,10 +283,28 @@ def expected_kinds(grounding: Grounding) -> set[str]:
     return kinds
 
 
+def _involves(fact: Fact, entity_ids: set[str]) -> bool:
+    """Whether a fact is about one of the entities: its subject, or a step of its proof."""
+    return fact.subject in entity_ids or any(step.subject in entity_ids for step in fact.proof)
+
+
+def focus_offices(grounding: Grounding) -> set[str]:
+    """The offices the question names ("SolverX's head office", "the R&D center"): their facts,
+    not the company's other offices, answer it."""
+    return {
+        entity_id
+        for entity_id in grounding.linked
+        if entity_id in grounding.entities and entity_kind(grounding.entities[entity_id].cls) == "Office"
+    }
+
+
 def target_facts(grounding: Grounding) -> list[Fact]:
-    """The facts an answer should state: the primary answering facts, a place for "where", of the
-    asked class if any are."""
+    """The facts an answer should state: the primary answering facts about the named office if the
+    question names one, a place for "where", of the asked class if any are."""
     specific = primary_facts(grounding)
+    offices = focus_offices(grounding)
+    if offices:
+        specific = [f for f in specific if _involves(f, offices)] or specific
     if set(grounding.intent) & _WHERE_PREDICATES:  # "where": the answer is a place, not the office
         places = [
             f

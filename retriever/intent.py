@@ -11,8 +11,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ontology.schema import PROPERTY_BY_NAME
 from retriever.text import nfc
 
+REFINED_PARENT_WEIGHT = 0.7  # a super-property when a cue asked for its sub-property by name
 YEAR_PREDICATES = ("foundedIn", "latestVersionYear", "fundingYear", "employeeCountYear")
 
 
@@ -24,6 +26,7 @@ class Cue:
     predicates: tuple[tuple[str, float], ...] = ()
     answer_classes: tuple[str, ...] = ()
     generic: bool = False  # a vague cue ("how much", "when"): ignored when an unsupported attribute is asked
+    shadows: tuple[str, ...] = ()  # cues whose matches inside this cue's matches do not count
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ CUES: tuple[Cue, ...] = (
         (r"headquarter(?:s|ed)?", r"hq", r"head office", r"main office", r"home base"),
         ("본사", "본부"),
         (("locatedIn", 1.0), ("partOf", 0.5), ("headquarters", 0.3)),
+        shadows=("office",),
     ),
     Cue(
         "office",
@@ -88,8 +92,8 @@ CUES: tuple[Cue, ...] = (
             r"branch(?:es)?",
             r"presence",
             r"subsidiar(?:y|ies)",
-            r"r&d cent(?:er|re)s?",
-            r"research cent(?:er|re)s?",
+            r"r&d(?: (?:cent(?:er|re)|sites?|labs?|facilit(?:y|ies)))?",
+            r"research (?:and development )?(?:cent(?:er|re)|sites?|labs?|facilit(?:y|ies))s?",
             r"labs?",
         ),
         ("사무소", "지사", "지점", "오피스", "연구소", "연구개발센터", "센터", "법인"),
@@ -155,8 +159,9 @@ CUES: tuple[Cue, ...] = (
     Cue(
         "cto",
         (r"cto", r"chief technology officer", r"chief technical officer", r"technical lead"),
-        ("최고기술책임자", "기술 책임자", "기술책임자", "CTO"),
+        ("최고기술책임자", "기술 책임자", "기술책임자", "기술 총괄", "기술총괄", "기술 이사", "CTO"),
         (("cto", 1.0), ("foundedBy", 0.3)),
+        shadows=("technology",),
     ),
     Cue(
         "leader",
@@ -166,7 +171,15 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "business",
-        (r"what does .* do", r"business", r"speciali[sz]e", r"what kind of company"),
+        (
+            r"what does .* do",
+            r"business",
+            r"speciali[sz]e",
+            r"what (?:kind|sort|type) of (?:company|firm|business)",
+            r"(?:its|their|company's|firm's) (?:field|line of work|area)",
+            r"what (?:field|area)",
+            r"work on",
+        ),
         ("사업", "무슨 회사", "어떤 회사", "무엇을 하는", "뭐 하는", "하는 일", "분야"),
         (("businessArea", 1.0),),
     ),
@@ -228,9 +241,17 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "core_product",
-        (r"core product", r"flagship", r"main product", r"key product"),
-        ("핵심 제품", "주력", "대표 제품", "핵심"),
+        (
+            r"core product",
+            r"flagship",
+            r"main product",
+            r"key product",
+            r"most important product",
+            r"primary product",
+        ),
+        ("핵심 제품", "주력", "대표 제품", "핵심", "가장 중요", "간판 제품", "내세우"),
         (("coreProduct", 1.0),),
+        shadows=("product",),
     ),
     Cue(
         "function",
@@ -472,7 +493,30 @@ def _en_pattern(terms: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w&])(?:" + "|".join(terms) + r")(?![\w&])", re.IGNORECASE)
 
 
-_COMPILED: tuple[tuple[Cue, re.Pattern[str]], ...] = tuple((c, _en_pattern(c.en)) for c in CUES)
+@dataclass(frozen=True)
+class _Matcher:
+    """A cue's terms compiled one by one, so that each match knows its span."""
+
+    cue: Cue
+    terms: tuple[tuple[re.Pattern[str], bool], ...]  # (pattern, literal: no ``.*`` wildcard)
+
+    def spans(self, text: str) -> list[tuple[int, int, bool]]:
+        found = [
+            (m.start(), m.end(), literal) for pattern, literal in self.terms for m in pattern.finditer(text)
+        ]
+        for term in self.cue.ko:
+            start = text.find(term)
+            while start != -1:
+                found.append((start, start + len(term), True))
+                start = text.find(term, start + 1)
+        return found
+
+
+def _matcher(cue: Cue) -> _Matcher:
+    return _Matcher(cue, tuple((_en_pattern([term]), ".*" not in term) for term in cue.en))
+
+
+_MATCHERS: tuple[_Matcher, ...] = tuple(_matcher(c) for c in CUES)
 _COMPILED_UNSUPPORTED: tuple[tuple[Cue, re.Pattern[str]], ...] = tuple(
     (c, _en_pattern(c.en)) for c in UNSUPPORTED
 )
@@ -481,6 +525,30 @@ _UNKNOWN_EN = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in UNKNOWN_PLACE
 
 def _fires(cue: Cue, pattern: re.Pattern[str], text: str) -> bool:
     return bool(pattern.search(text)) or any(term in text for term in cue.ko)
+
+
+def fired_cues(text: str) -> list[Cue]:
+    """The cues a text triggers, in lexicon order.
+
+    A cue does not fire when every match of it lies strictly inside a longer literal match of a
+    cue that shadows it: "head office" is the headquarters cue's, not the office cue's; "기술
+    총괄" (head of technology) is the CTO's, not technology's; "core product" is not "products".
+    """
+    matches = [(m.cue, m.spans(text)) for m in _MATCHERS]
+    shadows = [
+        (start, end, shadowed)
+        for cue, spans in matches
+        for shadowed in cue.shadows
+        for start, end, literal in spans
+        if literal
+    ]
+
+    def free(cue: Cue, start: int, end: int) -> bool:
+        return not any(
+            name == cue.name and s <= start and end <= e and (e - s) > (end - start) for s, e, name in shadows
+        )
+
+    return [cue for cue, spans in matches if any(free(cue, s, e) for s, e, _ in spans)]
 
 
 def office_places(question: str) -> tuple[str, ...]:
@@ -495,6 +563,11 @@ def office_places(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(places))
 
 
+def _parent(predicate: str) -> str | None:
+    prop = PROPERTY_BY_NAME.get(predicate)
+    return prop.parent if prop is not None else None
+
+
 def detect_intent(question: str) -> Intent:
     """The predicates (with weights), answer classes and unsupported attributes a question asks about."""
     text = nfc(question)
@@ -502,13 +575,32 @@ def detect_intent(question: str) -> Intent:
     classes: list[str] = []
     fired: list[str] = []
     unsupported = [cue.name for cue, pattern in _COMPILED_UNSUPPORTED if _fires(cue, pattern, text)]
-    for cue, pattern in _COMPILED:
-        if (cue.generic and unsupported) or not _fires(cue, pattern, text):
+    specific: set[str] = set()  # predicates asked by a non-generic cue
+    for cue in fired_cues(text):
+        if cue.generic and unsupported:
             continue
         fired.append(cue.name)
         for predicate, weight in cue.predicates:
             weights[predicate] = max(weights.get(predicate, 0.0), weight)
+            if not cue.generic:
+                specific.add(predicate)
         classes.extend(c for c in cue.answer_classes if c not in classes)
+    for predicate in list(weights):  # "core product" asked: the other products are not the answer
+        parent = _parent(predicate)
+        if (
+            parent in weights
+            and predicate in specific
+            and any(
+                predicate in dict(c.predicates) and parent not in dict(c.predicates)
+                for c in CUES
+                if c.name in fired
+            )
+        ):
+            weights[parent] = min(weights[parent], REFINED_PARENT_WEIGHT)
+    if "when" in fired:  # "when was it founded": the year, not the founders
+        for predicate in YEAR_PREDICATES:
+            if predicate in specific:
+                weights[predicate] = 1.0
     if classes and not any(p in weights for p in ("locatedIn", "hasOfficeIn", "partOf")):
         for predicate, weight in _LOCATION:  # "which country ..." is a location question
             weights[predicate] = max(weights.get(predicate, 0.0), weight)

@@ -123,6 +123,38 @@ def test_refusal_with_answering_facts_falls_back(shared: dict, adapters: dict) -
     assert not answer.abstained
 
 
+@pytest.mark.parametrize(
+    ("question", "reply", "expected"),
+    [
+        # another office's place is not where the named office is
+        ("What city is SolverX's head office in?", "SolverX's head office is in Palo Alto.", "Seoul"),
+        ("On which continent is SolverX's head office?", "It is located in Europe.", "Asia"),
+        ("Which district (gu) is SolverX's R&D center in?", "SolverX is located in Seocho-gu.", "Bundang-gu"),
+        # the asked fact, not a sibling one: founders for a year, another product for the core one
+        ("솔버엑스가 세워진 해는 언제예요?", "솔버엑스는 이서연이 설립했다.", "2019"),
+        (
+            "솔버엑스가 가장 중요하게 내세우는 제품은 무엇인가요?",
+            "솔버엑스 메시는 솔버엑스의 제품이다.",
+            "퓨전",
+        ),
+    ],
+)
+def test_answer_about_the_wrong_fact_falls_back(
+    shared: dict, adapters: dict, question: str, reply: str, expected: str
+) -> None:
+    engine, _ = make(shared, adapters, reply)
+    answer = engine.ask(question, "hybrid")
+    assert answer.verification is not None and answer.verification["status"] == "fallback"
+    assert expected in answer.answer
+
+
+def test_answer_naming_the_named_office_place_stands(shared: dict, adapters: dict) -> None:
+    engine, _ = make(shared, adapters, "SolverX's head office is in Seoul.")
+    answer = engine.ask("What city is SolverX's head office in?", "hybrid")
+    assert answer.verification is not None and answer.verification["status"] == "supported"
+    assert answer.answer == "SolverX's head office is in Seoul."
+
+
 def test_korean_question_gets_korean_prompt_and_context(shared: dict, adapters: dict) -> None:
     engine, backend = make(shared, adapters, "솔버엑스는 대한민국에 위치한다.")
     answer = engine.ask("솔버엑스는 어느 나라에 있나요?", "graph")

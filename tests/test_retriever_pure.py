@@ -330,3 +330,30 @@ def test_context_json_shape() -> None:
     ]
     assert context.as_prompt_lines("ko")[0] == "솔버엑스는 대한민국에 위치한다."
     assert context.to_json("ko")[0]["object"] == "대한민국"
+
+
+@pytest.mark.parametrize(
+    ("question", "present", "absent"),
+    [
+        # a longer cue shadows the shorter one inside it
+        ("What city is SolverX's head office in?", "locatedIn", "hasOffice"),
+        ("솔버엑스에서 기술 총괄을 맡은 사람은 누구예요?", "cto", "combinesTechnology"),
+        ("Who is the chief technology officer?", "cto", "combinesTechnology"),
+        ("What is SolverX's core product?", "coreProduct", "hasProduct"),
+        # but only the cues it names: "얼마나 투자" is an amount *and* funding
+        ("솔버엑스는 얼마나 투자를 받았나요?", "raisedFunding", "combinesTechnology"),
+        ("Is SolverX a biotech firm? Describe its field", "businessArea", "coversDomain"),
+    ],
+)
+def test_intent_shadowing(question: str, present: str, absent: str) -> None:
+    predicates = detect_intent(question).predicates
+    assert present in predicates and absent not in predicates
+
+
+def test_when_and_named_sub_property_set_the_strongest_predicate() -> None:
+    founded = detect_intent("솔버엑스가 세워진 해는 언제예요?").predicates
+    assert founded["foundedIn"] == 1.0 and founded["foundedBy"] < 0.85
+    core = detect_intent("솔버엑스가 가장 중요하게 내세우는 제품은 무엇인가요?").predicates
+    assert core["coreProduct"] == 1.0 and core["hasProduct"] < 0.85
+    every = detect_intent("What products does SolverX make?").predicates
+    assert every["hasProduct"] == every["coreProduct"] == 1.0
