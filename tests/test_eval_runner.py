@@ -209,3 +209,55 @@ def test_interrupt_keeps_partial_results(tmp_path: Path) -> None:
     assert run.interrupted and len(run.records) == len(items) + 2
     md = write_report(build_report(run, {}), tmp_path)["md"].read_text(encoding="utf-8")
     assert "**Interrupted**" in md
+
+
+class FallbackAnswerer:
+    """Graph mode: the verifier replaced the model's text with the graph's sentence; hybrid
+    mode: the model's own answer, supported by the graph."""
+
+    def __init__(self, items: list[EvalItem]) -> None:
+        self.by_question = {i.question: i for i in items}
+
+    def ask(self, question: str, mode: Mode = DEFAULT_MODE, max_tokens: int | None = None) -> Answer:
+        item = self.by_question[question]
+        fallback = mode == "graph"
+        return Answer(
+            question=question,
+            mode=mode,
+            answer=_right(item),
+            context=[],
+            abstained=item.must_abstain,
+            model="scripted",
+            adapter=None,
+            verification={"status": "fallback", "fallback_from": "It is in Tokyo.", "claims": []}
+            if fallback
+            else {"status": "supported", "claims": []},
+        )
+
+
+def test_record_keeps_the_verification_status(tmp_path: Path) -> None:
+    items = [i for i in _slice(1) if i.category in ("injected", "multihop", "korean")]
+    assert items
+    run = run_eval(FallbackAnswerer(items), items, ["graph", "hybrid"])
+    graph = [r for r in run.records if r.mode == "graph"]
+    hybrid = [r for r in run.records if r.mode == "hybrid"]
+    assert graph and all(r.verification == "fallback" and r.correct for r in graph)
+    assert hybrid and all(r.verification == "supported" for r in hybrid)
+    assert all(r.to_json()["verification"] == r.verification for r in run.records)
+
+    report = build_report(run, {})
+    assert report["metrics"]["graph"]["fallbacks"] == len(graph)
+    assert report["metrics"]["graph"]["fallback_rate"] == 1.0
+    assert report["metrics"]["graph"]["fact_accuracy"] == 1.0
+    assert report["metrics"]["graph"]["model_fact_accuracy"] == 0.0
+    assert report["metrics"]["hybrid"]["model_fact_accuracy"] == 1.0
+    md = write_report(report, tmp_path)["md"].read_text(encoding="utf-8")
+    assert "| fact acc. | model's own | fallback |" in md
+    graph_row = next(line for line in md.splitlines() if line.startswith("| graph | "))
+    assert "| 100.0% | 0.0% | 100.0% |" in graph_row  # fact acc., model's own, fallback
+
+
+def test_record_without_verification_is_none() -> None:
+    items = _slice(1)
+    run = run_eval(ScriptedAnswerer(items), items, ["hybrid"])
+    assert all(r.verification is None for r in run.records)

@@ -206,6 +206,9 @@ def test_metrics_and_goals() -> None:
     assert m["abstention_precision"] == 0.5  # one of two abstentions was on an unknown item
     assert m["retention"] == 0.5 and m["tinted_glass_rate"] == 0.5
     assert m["fact_accuracy"] == pytest.approx(2 / 3)
+    # records without a "verification" key (old eval.json) count as the model's own answers
+    assert m["fallbacks"] == 0 and m["fallback_rate"] == 0.0
+    assert m["model_fact_accuracy"] == m["fact_accuracy"]
     assert m["latency_ms"]["p50"] == 100.0
     goals = {g.name: g for g in evaluate_goals({"hybrid": m, "base": {"retention": 0.5}})}
     assert goals["injected facts"].met is False
@@ -215,6 +218,26 @@ def test_metrics_and_goals() -> None:
     assert goals["tinted-glass rate"].met is False
     missing = evaluate_goals({"lora": m})
     assert all(g.met is None for g in missing)
+
+
+def test_fallback_metrics_separate_the_models_own_fact_accuracy() -> None:
+    graph = [
+        _rec("graph", "injected", True, verification="fallback"),  # right, but the graph's sentence
+        _rec("graph", "multihop", True, verification="supported"),  # right, in the model's words
+        _rec("graph", "korean", False, verification="unsupported"),  # wrong
+        _rec("graph", "general", True, verification=None),
+    ]
+    m = mode_metrics(graph)
+    assert m["fallbacks"] == 1
+    assert m["fallback_rate"] == pytest.approx(1 / 3)
+    assert m["model_fact_accuracy"] == pytest.approx(1 / 3)
+    assert m["fact_accuracy"] == pytest.approx(2 / 3)
+
+
+def test_fallback_metrics_without_fact_records_are_none() -> None:
+    m = mode_metrics([_rec("base", "general", True, verification="fallback")])
+    assert m["fallbacks"] == 1
+    assert m["fallback_rate"] is None and m["model_fact_accuracy"] is None
 
 
 def test_percentile() -> None:

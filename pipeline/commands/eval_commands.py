@@ -138,7 +138,7 @@ def _print_tables(report: dict[str, Any]) -> None:
         lat = m["latency_ms"]
         summary.add_row(
             mode,
-            *[pct(m[key]) for key, _ in SUMMARY_COLUMNS],
+            *[pct(m.get(key)) for key, _ in SUMMARY_COLUMNS],
             "—" if lat["p50"] is None else f"{lat['p50']:,.0f} ms",
             "—" if lat["p95"] is None else f"{lat['p95']:,.0f} ms",
         )

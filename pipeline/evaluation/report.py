@@ -19,6 +19,8 @@ MODE_ORDER = ("base", "lora", "graph", "hybrid")
 SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("accuracy", "accuracy"),
     ("fact_accuracy", "fact acc."),
+    ("model_fact_accuracy", "model's own"),
+    ("fallback_rate", "fallback"),
     ("hallucination_rate", "hallucination"),
     ("abstention_precision", "abstention prec."),
     ("retention", "general retention"),
@@ -187,13 +189,15 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
     lines += ["", "## Summary by mode", ""]
     header = ["mode", "n", *[title for _, title in SUMMARY_COLUMNS], "errors"]
     rows = [
-        [mode, str(m["n"]), *[pct(m[key]) for key, _ in SUMMARY_COLUMNS], str(m["errors"])]
+        [mode, str(m["n"]), *[pct(m.get(key)) for key, _ in SUMMARY_COLUMNS], str(m["errors"])]
         for mode, m in metrics.items()
     ]
     lines += _table(header, rows)
     lines += [
         "",
-        "fact acc. = injected + multi-hop + Korean; hallucination = unknown-fact questions answered instead of "
+        "fact acc. = injected + multi-hop + Korean; model's own = fact accuracy counting only answers the "
+        "model stated itself; fallback = fact answers the verifier replaced with the graph's sentence; "
+        "hallucination = unknown-fact questions answered instead of "
         "abstained; abstention prec. = abstentions that were on unknown questions; general retention = "
         "accuracy on general + coding; tinted glass = general/coding answers that drag in SolverX, its "
         "people, products or places.",
@@ -264,6 +268,8 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
                 if r["violations"]
                 else "no expected keyword"
             )
+            if r.get("verification") == "fallback":
+                why += " (verifier fallback)"
             answer = r["answer"].strip().replace("\n", " ")
             rows.append(
                 [r["mode"], r["id"], r["question"], answer[:160] + ("…" if len(answer) > 160 else ""), why]

@@ -37,6 +37,9 @@ class Record:
     timings_ms: dict[str, float] = field(default_factory=dict)
     context_triples: int = 0
     error: str | None = None
+    # The engine's verification status: "supported", "unsupported", "contradicted",
+    # "fallback" (the graph's sentence replaced the model's text) or None (not verified).
+    verification: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,6 +74,14 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
+def verification_status(answer: Answer) -> str | None:
+    """``answer.verification["status"]`` as a string, or ``None`` when the answer carries none."""
+    if not isinstance(answer.verification, dict):
+        return None
+    status = answer.verification.get("status")
+    return None if status is None else str(status)
+
+
 def score_record(item: EvalItem, mode: str, answer: Answer, measured_ms: float) -> Record:
     verdict = score_answer(item, answer.answer or "", bool(answer.abstained))
     return Record(
@@ -91,6 +102,7 @@ def score_record(item: EvalItem, mode: str, answer: Answer, measured_ms: float) 
         latency_ms=round(answer_latency_ms(answer, measured_ms), 1),
         timings_ms={k: round(float(v), 1) for k, v in (answer.timings_ms or {}).items()},
         context_triples=len(answer.context or []),
+        verification=verification_status(answer),
     )
 
 

@@ -230,9 +230,19 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def _is_fallback(record: Mapping[str, Any]) -> bool:
+    """Whether the verifier replaced the model's answer with the graph's sentence (old
+    records without a ``verification`` key count as not replaced)."""
+    return record.get("verification") == "fallback"
+
+
 def mode_metrics(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Metrics of one mode's records (dicts with ``category, correct, abstained,
-    hallucinated, tinted, must_abstain, latency_ms``)."""
+    hallucinated, tinted, must_abstain, latency_ms`` and optionally ``verification``).
+
+    ``fallback_rate`` is the share of fact records whose answer the verifier replaced with
+    the graph's sentence; ``model_fact_accuracy`` counts a fact record as correct only when
+    it was not such a fallback (what the model said itself)."""
     rows = list(records)
     by_category: dict[str, dict[str, Any]] = {}
     for category in CATEGORIES:
@@ -245,12 +255,18 @@ def mode_metrics(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     general = [r for r in rows if r["category"] in GENERAL_CATEGORIES]
     facts = [r for r in rows if r["category"] in FACT_CATEGORIES]
     latencies = [float(r["latency_ms"]) for r in rows if r.get("latency_ms") is not None]
+    fact_fallbacks = [r for r in facts if _is_fallback(r)]
     return {
         "n": len(rows),
         "correct": sum(1 for r in rows if r["correct"]),
         "accuracy": _ratio(sum(1 for r in rows if r["correct"]), len(rows)),
         "by_category": by_category,
         "fact_accuracy": _ratio(sum(1 for r in facts if r["correct"]), len(facts)),
+        "model_fact_accuracy": _ratio(
+            sum(1 for r in facts if r["correct"] and not _is_fallback(r)), len(facts)
+        ),
+        "fallbacks": sum(1 for r in rows if _is_fallback(r)),
+        "fallback_rate": _ratio(len(fact_fallbacks), len(facts)),
         "hallucination_rate": _ratio(sum(1 for r in unknown if r["hallucinated"]), len(unknown)),
         "abstentions": len(abstentions),
         "abstention_precision": _ratio(sum(1 for r in abstentions if r["must_abstain"]), len(abstentions)),
