@@ -100,6 +100,9 @@ def attribute_label(attribute: str, lang: Lang) -> str:
         office = re.match(r"office in (.+)", text, re.IGNORECASE)
         if office:
             return f"{office.group(1)} 사무소"
+        series = re.match(r"series (\w+) round", text, re.IGNORECASE)
+        if series:
+            return f"시리즈 {series.group(1)} 투자"
         return _ATTRIBUTE_KO.get(text.lower(), text)
     return text
 

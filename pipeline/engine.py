@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pipeline.abstain import GateDecision, abstention_sentence, answering_facts, gate, is_abstention
+from pipeline.compose import graph_answer, polarity_conflict
 from pipeline.errors import AxlabError
 from pipeline.grounding import EntityInfo, Grounding
 from pipeline.modes import DEFAULT_HYBRID_ADAPTER, DEFAULT_LORA_ADAPTER, MODE_SPECS, check_mode
@@ -48,7 +49,7 @@ from pipeline.prompt import (
     plain_messages,
 )
 from pipeline.types import DEFAULT_MODE, Answer, Mode
-from pipeline.verify import Verification, fallback_answer, verify_answer
+from pipeline.verify import Verification, verify_answer
 
 if TYPE_CHECKING:
     from kg.facts import Fact
@@ -448,10 +449,12 @@ class AnswerEngine:
         verification = verify_answer(generated, grounding, question, link=self.link)
         if not uses_graph or decision is None or decision.route != "grounded":
             return generated, refused, verification
+        if polarity_conflict(generated, grounding, question):  # "No" where the graph says yes
+            verification.status = "contradicted"
         answerable = bool(answering_facts(grounding))
         missed = verification.states_answer is False  # names nothing the answering facts say
         if verification.status == "contradicted" or not generated or (answerable and (refused or missed)):
-            fallback = fallback_answer(grounding)
+            fallback = graph_answer(grounding, question)
             if fallback:
                 verification.status = "fallback"
                 verification.fallback_from = generated

@@ -5,6 +5,7 @@ Pure functions; the place sets come from the graph's facts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from kg.facts import Fact
@@ -36,6 +37,20 @@ def office_places(facts: Iterable[Fact], office_ids: Iterable[str]) -> set[str]:
         if not f.object_is_literal
         and (f.predicate == "hasOfficeIn" or (f.predicate == "locatedIn" and f.subject in offices))
     }
+
+
+_SERIES = re.compile(r"(?:\bseries|시리즈)\s*([A-Za-z])\b", re.IGNORECASE)
+
+
+def known_series(facts: Iterable[Fact]) -> set[str]:
+    """The funding series the knowledge has ("B" for a Series B round)."""
+    return {f.object.upper() for f in facts if f.predicate == "fundingSeries" and f.object_is_literal}
+
+
+def unsupported_rounds(question: str, series: set[str]) -> list[str]:
+    """``Series X round`` for each funding series the question names that the knowledge lacks."""
+    asked = dict.fromkeys(m.group(1).upper() for m in _SERIES.finditer(question))
+    return [f"Series {letter} round" for letter in asked if letter not in series]
 
 
 def unsupported_offices(

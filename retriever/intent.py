@@ -27,6 +27,9 @@ class Cue:
     answer_classes: tuple[str, ...] = ()
     generic: bool = False  # a vague cue ("how much", "when"): ignored when an unsupported attribute is asked
     shadows: tuple[str, ...] = ()  # cues whose matches inside this cue's matches do not count
+    demotes: tuple[
+        str, ...
+    ] = ()  # predicates this cue makes secondary ("how much": the amount, not the round)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ CUES: tuple[Cue, ...] = (
             r"r&d(?: (?:cent(?:er|re)|sites?|labs?|facilit(?:y|ies)))?",
             r"research (?:and development )?(?:cent(?:er|re)|sites?|labs?|facilit(?:y|ies))s?",
             r"labs?",
+            r"sites?",
+            r"facilit(?:y|ies)",
         ),
         ("사무소", "지사", "지점", "오피스", "연구소", "연구개발센터", "센터", "법인"),
         (("hasOfficeIn", 1.0), ("hasOffice", 0.7), ("locatedIn", 0.6), ("partOf", 0.3)),
@@ -106,8 +111,8 @@ CUES: tuple[Cue, ...] = (
     Cue("city", (r"city", r"cities", r"town"), ("도시", "어느 시", "무슨 시"), (), ("City",)),
     Cue(
         "province",
-        (r"provinces?", r"states?"),
-        ("어느 도", "무슨 도", "어느 주", "무슨 주"),
+        (r"provinces?", r"(?<!the )(?<!united )states?"),
+        ("어느 도", "무슨 도", "어느 주", "무슨 주", "주(州)", "있는 주", "주는 어디", "주가 어디"),
         (),
         ("Province", "State"),
     ),
@@ -193,6 +198,9 @@ CUES: tuple[Cue, ...] = (
             r"people work",
             r"team size",
             r"how many people",
+            r"workforce",
+            r"how big",
+            r"how large",
         ),
         ("직원", "인원", "임직원", "사원", "몇 명"),
         (("employeeCount", 1.0), ("employeeCountYear", 0.7)),
@@ -225,9 +233,19 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "amount",
-        (r"how much money", r"amount", r"billions?", r"millions?", r"won", r"krw"),
-        ("규모", "금액", "억 원", "얼마를 투자", "얼마나 투자"),
+        (
+            r"how much (?:money|capital|funding|investment)",
+            r"how much did .* raise",
+            r"amount",
+            r"capital",
+            r"billions?",
+            r"millions?",
+            r"won",
+            r"krw",
+        ),
+        ("규모", "금액", "억 원", "얼마를 투자", "얼마나 투자", "투자금", "자금 규모"),
         (("fundingAmount", 1.0), ("fundingCurrency", 0.6)),
+        demotes=("raisedFunding", "fundingSeries"),
     ),
     Cue(
         "how_much", (r"how much",), ("얼마",), (("fundingAmount", 0.5), ("speedupFactor", 0.5)), generic=True
@@ -240,6 +258,13 @@ CUES: tuple[Cue, ...] = (
         (("hasProduct", 1.0), ("coreProduct", 1.0), ("productFunction", 0.5)),
     ),
     Cue(
+        "other_products",
+        (r"other products?", r"apart from", r"aside from", r"besides", r"except", r"in addition to"),
+        ("다른 제품", "그 외", "외에", "말고"),
+        (("hasProduct", 1.0),),
+        demotes=("coreProduct",),
+    ),
+    Cue(
         "core_product",
         (
             r"core product",
@@ -248,6 +273,8 @@ CUES: tuple[Cue, ...] = (
             r"key product",
             r"most important product",
             r"primary product",
+            r"cent(?:er|re)(?:piece)? of .*(?:lineup|line-up|portfolio|range)",
+            r"centerpiece",
         ),
         ("핵심 제품", "주력", "대표 제품", "핵심", "가장 중요", "간판 제품", "내세우"),
         (("coreProduct", 1.0),),
@@ -255,9 +282,18 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(
         "function",
-        (r"what is .* for", r"used for", r"functions?", r"purpose", r"what does .* do"),
+        (
+            r"what is .* for",
+            r"used for",
+            r"functions?",
+            r"purpose",
+            r"what does .* do",
+            r"what (?:job|task|role)",
+            r"what (?:sort|kind|type) of (?:offering|product|service|tool)",
+        ),
         ("기능", "용도", "무엇을 위한", "뭘 하는", "하는 제품"),
         (("productFunction", 1.0),),
+        shadows=("product",),
     ),
     Cue(
         "version",
@@ -272,6 +308,18 @@ CUES: tuple[Cue, ...] = (
         (("speedupFactor", 1.0), ("speedupCondition", 0.8)),
     ),
     Cue(
+        "speed_condition",
+        (
+            r"conditions?",
+            r"(?:what|which) (?:kind of |sort of |type of )?(?:input|inputs|cases?|problems?|geometr(?:y|ies))",
+            r"under what",
+            r"in which cases",
+        ),
+        ("조건", "어떤 경우", "어떤 입력", "어떤 형상"),
+        (("speedupCondition", 1.0),),
+        demotes=("speedupFactor",),
+    ),
+    Cue(
         "confidence",
         (r"confiden(?:ce|t)", r"uncertain\w*", r"low confidence", r"not sure", r"fallback"),
         ("신뢰도", "확신", "불확실"),
@@ -281,6 +329,8 @@ CUES: tuple[Cue, ...] = (
         "domain",
         (
             r"simulations?",
+            r"simulate",
+            r"disciplines?",
             r"domains?",
             r"physics",
             r"cfd",
@@ -371,6 +421,38 @@ UNSUPPORTED: tuple[Cue, ...] = (
         "pricing",
         (r"prices?", r"pricing", r"costs?", r"how much does .* cost", r"subscription", r"license fee"),
         ("가격", "요금", "비용", "구독료", "라이선스 비용"),
+    ),
+    Cue(
+        "customer count",
+        (r"how many (?:customers|clients|users|companies use)", r"number of (?:customers|clients|users)"),
+        ("고객 수", "고객사 수", "고객은 몇", "고객사는 몇", "몇 개의 고객"),
+    ),
+    Cue(
+        "future plans",
+        (
+            r"next (?:version|release|product|round|office)",
+            r"upcoming",
+            r"roadmap",
+            r"plans? to",
+            r"planning to",
+            r"will .* (?:be )?(?:release|launch|open|raise|hire)\w*",
+            r"future",
+        ),
+        ("다음 버전", "출시 예정", "계획", "로드맵", "앞으로", "향후"),
+    ),
+    Cue(
+        "education",
+        (
+            r"universit(?:y|ies)",
+            r"graduat\w*",
+            r"degrees?",
+            r"alma mater",
+            r"studied",
+            r"education",
+            r"phd",
+            r"college",
+        ),
+        ("대학", "졸업", "학위", "학력", "전공", "박사"),
     ),
     Cue("acquisitions", (r"acquir\w*", r"acquisitions?", r"merger", r"bought"), ("인수", "합병")),
 )
@@ -597,6 +679,13 @@ def detect_intent(question: str) -> Intent:
             )
         ):
             weights[parent] = min(weights[parent], REFINED_PARENT_WEIGHT)
+    if "other_products" in fired:  # "apart from its flagship, which products": not the flagship
+        weights["hasProduct"] = 1.0
+    for cue in CUES:
+        if cue.name in fired:
+            for predicate in cue.demotes:
+                if predicate in weights:
+                    weights[predicate] = min(weights[predicate], REFINED_PARENT_WEIGHT)
     if "when" in fired:  # "when was it founded": the year, not the founders
         for predicate in YEAR_PREDICATES:
             if predicate in specific:

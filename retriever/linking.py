@@ -160,7 +160,19 @@ def _span_forms(words: list[str]) -> list[str]:
     return [" ".join([*inner, variant]) for variant in token_variants(words[-1])]
 
 
-def _fuzzy(form_key: str, n_tokens: int, index: AliasIndex) -> list[tuple[AliasEntry, float]]:
+def _short_words_kept(name: str, form: str) -> bool:
+    """A typo is not a different code: every short word (<= 3 letters, "US", "R&D") of the name
+    must appear as written in the span ("UK office" is not a misspelt "US office")."""
+
+    def letters(word: str) -> str:
+        return "".join(ch for ch in word.casefold() if ch.isalnum())
+
+    words = {letters(w) for w in form.split()}
+    return all(letters(w) in words for w in name.split() if 0 < len(letters(w)) <= 3)
+
+
+def _fuzzy(form: str, n_tokens: int, index: AliasIndex) -> list[tuple[AliasEntry, float]]:
+    form_key = compact(form)
     if len(form_key) < 6 or not index.fuzzy_keys:
         return []
     out: list[tuple[AliasEntry, float]] = []
@@ -170,7 +182,8 @@ def _fuzzy(form_key: str, n_tokens: int, index: AliasIndex) -> list[tuple[AliasE
             continue
         for entry in index.fuzzy_by_key[key]:
             if (
-                distance > max_edits(key, entry.hangul)
+                not _short_words_kept(entry.name, form)
+                or distance > max_edits(key, entry.hangul)
                 or abs(entry.n_tokens - n_tokens) > _EXTRA_FUZZY_TOKENS
                 or (distance > 1 and entry.n_tokens != n_tokens)  # 2 edits only at the same word count
             ):
@@ -198,9 +211,8 @@ def _candidates(question: str, index: AliasIndex) -> list[_Candidate]:
             if exact:
                 continue
             for form in forms:
-                key = compact(form)
-                for entry, score in _fuzzy(key, last - first, index):
-                    found.append(_Candidate(entry, score, first, last, len(key), "fuzzy"))
+                for entry, score in _fuzzy(form, last - first, index):
+                    found.append(_Candidate(entry, score, first, last, len(compact(form)), "fuzzy"))
     return found
 
 

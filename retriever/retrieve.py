@@ -20,7 +20,13 @@ import numpy as np
 from kg.facts import Fact
 from ontology.knowledge import Entity
 from retriever.context import Context, LinkedEntity, ScoredFact
-from retriever.coverage import PLACE_CLASSES, office_places, unsupported_offices
+from retriever.coverage import (
+    PLACE_CLASSES,
+    known_series,
+    office_places,
+    unsupported_offices,
+    unsupported_rounds,
+)
 from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.errors import RetrieverError
 from retriever.intent import Intent, detect_intent
@@ -85,6 +91,7 @@ class Retriever:
                 self._headquarters[fact.object] = fact.subject
         offices = [eid for eid, cls in self.classes.items() if cls == "Office"]
         self._places_with_office = office_places(self.facts, offices)
+        self._series = known_series(self.facts)
         self._vectors: Vectors | None = None
 
     # --- helpers ------------------------------------------------------------------------------
@@ -205,6 +212,7 @@ class Retriever:
         unsupported = [
             *intent.unsupported_attributes,
             *unsupported_offices(intent, links, self.classes, self._places_with_office),
+            *unsupported_rounds(question, self._series),
         ]
         candidates = self._candidates(entities, intent, lang) if entities else []
         timings["intent_ms"] = _ms(t)

@@ -148,6 +148,44 @@ def test_answer_about_the_wrong_fact_falls_back(
     assert expected in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "reply", "expected"),
+    [
+        # the graph infers yes (office -> Munich -> Bavaria -> Germany) and shows the chain
+        (
+            "Does SolverX have an office in Germany?",
+            "No, SolverX has no office in Germany.",
+            "Yes. SolverX has an office in Germany, because: SolverX has the SolverX European office; "
+            "SolverX European office is located in Munich; Munich is part of Bavaria; Bavaria is part of Germany.",
+        ),
+        # the graph infers no: the named office is in North America
+        (
+            "Is SolverX's US office located in Europe?",
+            "Yes, it is in Europe.",
+            "No. SolverX US office is located in North America",
+        ),
+        (
+            "솔버엑스는 독일에 사무소가 있나요?",
+            "아니요, 독일에는 사무소가 없습니다.",
+            "네. 솔버엑스는 독일에 사무소가 있다 (근거:",
+        ),
+    ],
+)
+def test_yes_no_place_question_answered_by_the_graph(
+    shared: dict, adapters: dict, question: str, reply: str, expected: str
+) -> None:
+    engine, _ = make(shared, adapters, reply)
+    answer = engine.ask(question, "hybrid")
+    assert answer.verification is not None and answer.verification["status"] == "fallback"
+    assert answer.answer.startswith(expected)
+
+
+def test_yes_no_answer_agreeing_with_the_graph_stands(shared: dict, adapters: dict) -> None:
+    engine, _ = make(shared, adapters, "Yes, SolverX has an office in Munich, Germany.")
+    answer = engine.ask("Does SolverX have an office in Germany?", "hybrid")
+    assert answer.verification is not None and answer.verification["status"] == "supported"
+
+
 def test_answer_naming_the_named_office_place_stands(shared: dict, adapters: dict) -> None:
     engine, _ = make(shared, adapters, "SolverX's head office is in Seoul.")
     answer = engine.ask("What city is SolverX's head office in?", "hybrid")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kg.facts import Fact
 from pipeline.abstain import abstention_sentence, answering_facts, gate, is_abstention
 from pipeline.grounding import EntityInfo, Grounding
@@ -382,3 +384,39 @@ def test_refining_needs_the_question_to_name_the_sub_property() -> None:
         (core, cloud), intent, intent_weights=weights, entities=entities, question="솔버엑스의 핵심 제품은?"
     )
     assert verify_answer("솔버엑스의 핵심 제품은 솔버엑스 클라우드이다.", korean).status == "contradicted"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "polar"),
+    [
+        ("Does SolverX have an office in Germany?", "en", True),
+        ("Is SolverX's US office located in Europe?", "en", True),
+        ("Is SolverX a biotech firm, or does it work on something else?", "en", False),
+        ("Which city is SolverX in?", "en", False),
+        ("솔버엑스는 독일에 사무소가 있나요?", "ko", True),
+        ("솔버엑스는 어느 나라에 있나요?", "ko", False),
+    ],
+)
+def test_is_polar(question: str, lang: str, polar: bool) -> None:
+    from pipeline.compose import is_polar
+
+    assert is_polar(question, lang) is polar  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("answer", "lang", "polarity"),
+    [
+        ("Yes, in Munich.", "en", True),
+        ("No, it is in Palo Alto.", "en", False),
+        ("SolverX does not have an office there.", "en", False),
+        ("SolverX has an office in Munich.", "en", None),
+        ("네, 뮌헨에 있습니다.", "ko", True),
+        ("아니요.", "ko", False),
+        ("독일에는 사무소가 없습니다.", "ko", False),
+        ("뮌헨에 사무소가 있습니다.", "ko", None),
+    ],
+)
+def test_answer_polarity(answer: str, lang: str, polarity: bool | None) -> None:
+    from pipeline.compose import answer_polarity
+
+    assert answer_polarity(answer, lang) is polarity  # type: ignore[arg-type]

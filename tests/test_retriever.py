@@ -168,5 +168,6 @@ def test_named_office_ranks_its_own_facts_above_the_company(retriever: Retriever
 def test_funding_round_reached_in_one_hop(retriever: Retriever) -> None:
     for question in ("How much funding did SolverX raise?", "솔버엑스는 얼마나 투자를 받았나요?"):
         context = retriever.retrieve(question)
-        assert ("SolverXSeriesB", "fundingAmount", "30000000000") in keys(context)
-        assert context.facts[0].fact.key == ("SolverX", "raisedFunding", "SolverXSeriesB")
+        # "how much" asks for the amount: it is near the top, with the round that links it
+        assert ("SolverXSeriesB", "fundingAmount", "30000000000") in keys(context)[:3]
+        assert ("SolverX", "raisedFunding", "SolverXSeriesB") in keys(context)[:3]

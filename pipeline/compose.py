@@ -1,0 +1,187 @@
+"""The graph's own answer, given when the engine replaces a model answer (the fallback).
+
+Pure functions over a :class:`~pipeline.grounding.Grounding`:
+
+* the sentence of the fact that answers (:func:`pipeline.verify.fallback_fact`);
+* for an inferred fact, the reasoning chain that entails it, from its proof ("SolverX has an
+  office in Germany, because: SolverX has the SolverX European office; ...; Bavaria is part of
+  Germany");
+* for a yes/no question about a place ("Does SolverX have an office in Germany?", "Is the US
+  office in Europe?"), "Yes." or "No." decided from the graph's location facts about the
+  entity asked about, then the fact that shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from kg.facts import Fact
+from pipeline.grounding import Grounding
+from pipeline.prompt import Lang
+from pipeline.verify import entity_kind, fallback_answer, fallback_fact, focus_offices
+from retriever.verbalise import verbalise
+
+_POLAR_EN = re.compile(r"^\s*(?:does|do|is|are|has|have|can|was|were|did)\b", re.IGNORECASE)
+_CHOICE_EN = re.compile(r"\bor\b", re.IGNORECASE)
+# Korean question words: a question with none of them asks yes or no ("독일에 사무소가 있나요?")
+_KO_WH = (
+    "무엇",
+    "뭐",
+    "뭔",
+    "어디",
+    "누구",
+    "누가",
+    "언제",
+    "얼마",
+    "몇",
+    "어느",
+    "어떤",
+    "어떻게",
+    "왜",
+    "무슨",
+)
+_PLACE_PREDICATES = ("locatedIn", "hasOfficeIn")
+_YES = {"en": "Yes.", "ko": "네."}
+_NO = {"en": "No.", "ko": "아니요."}
+MAX_CHAIN_STEPS = 6  # longer proofs are cut: the answer stays one readable sentence
+
+
+def is_polar(question: str, lang: Lang) -> bool:
+    """Whether a question asks yes or no (not "A or B?", not a wh-question)."""
+    if lang == "ko":
+        return question.rstrip().endswith("?") and not any(word in question for word in _KO_WH)
+    return bool(_POLAR_EN.match(question)) and not _CHOICE_EN.search(question)
+
+
+def sentence(fact: Fact, grounding: Grounding, lang: Lang) -> str:
+    """The fact's prompt line when it was retrieved, else a fresh sentence."""
+    for retrieved, line in zip(grounding.facts, grounding.lines, strict=False):
+        if retrieved == fact:
+            return line
+    return verbalise(fact, lang, lambda entity_id, lang_: grounding.label(entity_id, lang_))  # type: ignore[arg-type]
+
+
+def chain(fact: Fact, grounding: Grounding, lang: Lang) -> str:
+    """The reasoning chain of an inferred fact ("" for an asserted one)."""
+    if not fact.inferred or not fact.proof:
+        return ""
+    steps = [sentence(step, grounding, lang).rstrip(".") for step in fact.proof[:MAX_CHAIN_STEPS]]
+    if lang == "ko":
+        return " (근거: " + "; ".join(steps) + ")"
+    return ", because: " + "; ".join(steps) + "."
+
+
+def with_chain(fact: Fact, grounding: Grounding, lang: Lang) -> str:
+    text = sentence(fact, grounding, lang)
+    reason = chain(fact, grounding, lang)
+    if not reason:
+        return text
+    if lang == "ko":
+        return text.rstrip(".") + reason + "."
+    return text.rstrip(".") + reason
+
+
+def _place_facts(grounding: Grounding, subjects: set[str], predicates: Iterable[str]) -> list[Fact]:
+    wanted = set(predicates)
+    seen: set[Fact] = set()
+    out: list[Fact] = []
+    for fact in (*grounding.facts, *grounding.subject_facts):
+        if (
+            fact.predicate in wanted
+            and fact.subject in subjects
+            and not fact.object_is_literal
+            and fact not in seen
+        ):
+            seen.add(fact)
+            out.append(fact)
+    return out
+
+
+def _kind(grounding: Grounding, entity_id: str) -> str:
+    info = grounding.entities.get(entity_id)
+    return entity_kind(info.cls) if info else ""
+
+
+def _cls(grounding: Grounding, entity_id: str) -> str:
+    info = grounding.entities.get(entity_id)
+    return info.cls if info else ""
+
+
+def polar_place_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
+    """(yes?, the fact that shows it) for "is X in P" / "does X have an office in P", else None.
+
+    X is the office the question names, else the company; P the places it names. The answer is
+    yes when a location fact (asserted or inferred) puts X in P; no when X's location facts
+    are known and none does, shown by the fact that places X in a place of P's kind.
+    """
+    places = [e for e in grounding.linked if _kind(grounding, e) == "Place"]
+    if not places:
+        return None
+    subjects = focus_offices(grounding) or {
+        e for e in grounding.linked if _kind(grounding, e) not in ("Place", "")
+    }
+    weights = grounding.intent_weights
+    top = max((weights.get(p, 0.0) for p in _PLACE_PREDICATES), default=0.0)
+    predicates = [p for p in _PLACE_PREDICATES if top and weights.get(p, 0.0) >= 0.85 * top] or list(
+        _PLACE_PREDICATES
+    )
+    facts = _place_facts(grounding, subjects, predicates)
+    if not facts:
+        return None
+    for fact in facts:
+        if fact.object in places:
+            return True, fact
+    asked_classes = {_cls(grounding, p) for p in places}
+    same_kind = [f for f in facts if _cls(grounding, f.object) in asked_classes]
+    return False, (same_kind or facts)[0]
+
+
+def graph_answer(grounding: Grounding, question: str = "") -> str:
+    """The answer the graph gives on its own (see the module docstring); "" when it has none."""
+    lang = grounding.question_lang
+    question = question or grounding.question
+    if question and is_polar(question, lang):
+        verdict = polar_place_verdict(grounding)
+        if verdict is not None:
+            yes, fact = verdict
+            return f"{(_YES if yes else _NO)[lang]} {with_chain(fact, grounding, lang)}"
+    top = fallback_fact(grounding)
+    if top is None:
+        return fallback_answer(grounding)
+    return with_chain(top, grounding, lang)
+
+
+_NEGATION_EN = re.compile(
+    r"\b(?:no|not|never|none|doesn['’]t|does not|isn['’]t|is not|don['’]t|do not|hasn['’]t|has no|have no)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_polarity(answer: str, lang: Lang) -> bool | None:
+    """True for a "yes" answer, False for a "no", None when the answer does not say."""
+    text = answer.strip()
+    if lang == "ko":
+        if text.startswith(("네", "예", "응")):
+            return True
+        if text.startswith("아니") or re.search(r"없(?:다|습니다|어요|음)|않", text):
+            return False
+        return None
+    first = re.match(r"\W*(\w+)", text)
+    word = first.group(1).casefold() if first else ""
+    if word in ("yes", "yeah", "correct"):
+        return True
+    if word == "no" or _NEGATION_EN.search(text):
+        return False
+    return None
+
+
+def polarity_conflict(answer: str, grounding: Grounding, question: str = "") -> bool:
+    """Whether a yes/no answer says the opposite of what the graph's location facts show."""
+    question = question or grounding.question
+    lang = grounding.question_lang
+    if not question or not is_polar(question, lang):
+        return False
+    verdict = polar_place_verdict(grounding)
+    polarity = answer_polarity(answer, lang)
+    return verdict is not None and polarity is not None and polarity != verdict[0]
