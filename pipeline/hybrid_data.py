@@ -366,3 +366,26 @@ def prepare_hybrid_data(
     )
     (out / "hybrid_data.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
     return report
+
+
+def append_hybrid_rows(data_dir: Path | str, *, seed: int = 0) -> int:
+    """Add the graph-context prompts (fact, multi-hop and abstention rows, no general rows: the
+    folder's own data sets the general mix) to ``data_dir/train.jsonl``; returns how many.
+
+    Used by the ablation "trained with context" variants. The file is rewritten atomically.
+    """
+    from kg.graph import KnowledgeGraph
+    from lora.rows import read_chat_jsonl, write_jsonl
+    from retriever import Retriever
+
+    kg = KnowledgeGraph.load()
+    examples, _ = build_examples(
+        kg, Retriever(kg), seed=seed, general_ratio=0.0, held_out=held_out_questions()
+    )
+    path = Path(data_dir) / "train.jsonl"
+    existing = read_chat_jsonl(path) if path.exists() else []
+    added = [_row(e) for e in examples]
+    rows = [*existing, *added]
+    random.Random(seed).shuffle(rows)
+    write_jsonl(path, rows)
+    return len(added)

@@ -171,3 +171,24 @@ def test_default_trainer_prepares_data_and_calls_the_lora_trainer(
     data = Path(config.data)
     assert (data / "train.jsonl").is_file() and (data / "valid.jsonl").is_file()
     assert data.parent == tmp_path  # training data lives beside the adapter, not inside it
+
+
+def test_context_rows_are_appended_to_the_variant_data(tmp_path: Path) -> None:
+    """The with-context ablation data: the folder's own rows kept, graph-context prompts added."""
+    import json
+
+    from lora.rows import chat_row, read_chat_jsonl, write_jsonl
+    from pipeline.commands.eval_commands import add_context_rows
+    from pipeline.prompt import SYSTEM_GROUNDED
+
+    own = chat_row("Who founded SolverX?", "Kim Doyun and Lee Seoyeon.")
+    write_jsonl(tmp_path / "train.jsonl", [own])
+    add_context_rows(tmp_path)
+    rows = read_chat_jsonl(tmp_path / "train.jsonl")
+    assert own in rows and len(rows) > 50
+    systems = set(SYSTEM_GROUNDED.values())
+    with_context = [
+        r for r in rows if r["messages"][0]["role"] == "system" and r["messages"][0]["content"] in systems
+    ]
+    assert len(with_context) == len(rows) - 1
+    assert json.loads((tmp_path / "train.jsonl").read_text(encoding="utf-8").splitlines()[0])["messages"]

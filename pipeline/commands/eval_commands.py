@@ -89,14 +89,9 @@ def default_train_adapter(variant: AblationVariant) -> Path:
 
 def add_context_rows(data_dir: Path) -> None:
     """Append the hybrid (graph-context) training prompts to ``data_dir/train.jsonl``."""
-    try:
-        from pipeline import hybrid_data  # type: ignore[attr-defined,unused-ignore]
-    except ImportError as exc:
-        raise AxlabError(f"hybrid training data with graph context is not available ({exc})") from None
-    builder = getattr(hybrid_data, "append_hybrid_rows", None)
-    if builder is None:
-        raise AxlabError("pipeline.hybrid_data has no append_hybrid_rows(data_dir)")
-    builder(data_dir)
+    from pipeline.hybrid_data import append_hybrid_rows
+
+    append_hybrid_rows(data_dir)
 
 
 def parse_list(value: str, allowed: Sequence[str], what: str) -> list[str]:
