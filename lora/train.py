@@ -45,7 +45,7 @@ class TrainConfig:
     model: str | None = None
     data: str = "data"
     adapter_path: str | None = None  # default: adapters/<name>
-    name: str = "solverx"
+    name: str = "lora"  # adapters/lora: the LoRA-only adapter the engine reads by default
     iters: int = 200
     learning_rate: float = 2e-4
     batch_size: int = 4

@@ -172,7 +172,11 @@ def check_adapter(path: Path, kind: str, explicit: bool) -> Path:
     if explicit:
         what = "not found" if not path.exists() else "not an adapter folder (no adapter_config.json)"
         raise AxlabError(f"adapter {path}: {what}", exit_code=2)
-    how = "axlab train" if kind == "lora" else "axlab train --kind hybrid"
+    how = (
+        "axlab data prepare && axlab train"
+        if kind == "lora"
+        else f"axlab prepare-hybrid && axlab train --data data/hybrid --adapter-path {path}"
+    )
     raise AxlabError(
         f"no {kind} adapter at {path}: train it with '{how}' (or 'axlab demo'), or pass --adapter PATH",
         exit_code=2,

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from pipeline.errors import AxlabError
 from pipeline.evaluation.ablations import (
+    DEFAULT_ITERS,
     DEFAULT_LIMIT,
     DEFAULT_ROOT,
     AblationVariant,
@@ -57,6 +58,9 @@ def make_engine(model: str | None = None, adapter: str | Path | None = None) -> 
     return engine
 
 
+ABLATION_VAL_BATCHES = 8  # validation batches at the end of an ablation run
+
+
 def default_train_adapter(variant: AblationVariant) -> Path:
     """Train one ablation adapter with the lora package's Python API.
 
@@ -64,8 +68,11 @@ def default_train_adapter(variant: AblationVariant) -> Path:
     ``lora.prepare.prepare_data`` with the variant's general-mix ratio (plus multi-hop and
     abstention rows, as for the default adapter); a with-context variant also gets the
     hybrid prompts that carry retrieved graph context (``pipeline.hybrid_data``). Then
-    ``lora.train.train`` trains rank ``variant.rank`` for ``variant.iters`` steps.
+    ``lora.train.train`` trains rank ``variant.rank`` for ``variant.iters`` steps, with the
+    demo's LoRA batch size, layer count and learning rate.
     """
+    from pipeline.demo import LORA_TRAINING
+
     try:
         from lora.prepare import prepare_data
         from lora.train import TrainConfig, train
@@ -82,6 +89,13 @@ def default_train_adapter(variant: AblationVariant) -> Path:
         name=variant.name,
         iters=variant.iters,
         rank=variant.rank,
+        # the demo's LoRA shape (pipeline.demo.LORA_TRAINING): a few minutes per variant on 2 cores
+        batch_size=LORA_TRAINING.batch_size,
+        num_layers=LORA_TRAINING.num_layers,
+        learning_rate=LORA_TRAINING.learning_rate,
+        save_every=max(1, variant.iters // 2),
+        steps_per_eval=variant.iters,
+        val_batches=ABLATION_VAL_BATCHES,
     )
     result = train(config, show_progress=False)
     return Path(result.adapter_path)
@@ -181,7 +195,7 @@ def eval_command(
     ),
     ablation_root: Path = typer.Option(DEFAULT_ROOT, "--ablation-root", help="Where ablation adapters live."),
     ablation_iters: int = typer.Option(
-        200, "--ablation-iters", min=1, help="Training iterations per ablation adapter."
+        DEFAULT_ITERS, "--ablation-iters", min=1, help="Training iterations per ablation adapter."
     ),
 ) -> None:
     """Evaluate every answer mode on the held-out eval set and write a report."""

@@ -74,7 +74,9 @@ def train(
         None, "--model", help="'embedded' (default), a local folder or a hub id."
     ),
     data: Path = typer.Option(Path("data"), "--data", help="Folder with train.jsonl and valid.jsonl."),
-    name: str = typer.Option("solverx", help="Adapter name; the default adapter path is adapters/NAME."),
+    name: str = typer.Option(
+        "lora", help="Adapter name; the default path is adapters/NAME (adapters/lora: the lora mode's)."
+    ),
     adapter_path: Path | None = typer.Option(None, "--adapter-path", help="Where to write the adapter."),
     iters: int | None = typer.Option(
         None, "--iters", help="Training steps (default 200; on --resume: extend to)."

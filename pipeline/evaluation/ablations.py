@@ -23,6 +23,7 @@ from pipeline.types import Answerer
 DEFAULT_ROOT = Path("adapters") / "ablations"
 DEFAULT_MODES: tuple[str, ...] = ("lora", "hybrid")
 DEFAULT_LIMIT = 4  # items per category on the ablation slice
+DEFAULT_ITERS = 100  # steps per variant: about 10 minutes each on 2 CPU cores with graph-context rows
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class AblationVariant:
     rank: int
     general_mix: float  # share of general-knowledge chat examples mixed into the training data
     with_context: bool  # hybrid adapter: training prompts carry the retrieved graph context
-    iters: int = 200
+    iters: int = DEFAULT_ITERS
     path: Path = DEFAULT_ROOT
 
     def to_json(self) -> dict[str, Any]:
@@ -45,7 +46,7 @@ class AblationVariant:
         }
 
 
-def default_grid(root: Path = DEFAULT_ROOT, iters: int = 200) -> list[AblationVariant]:
+def default_grid(root: Path = DEFAULT_ROOT, iters: int = DEFAULT_ITERS) -> list[AblationVariant]:
     """One reference adapter and one change per factor (four trainings, a few minutes each
     for SmolLM2-135M on two CPU cores): rank 16 -> 4, general mix 0.3 -> 0, context -> none."""
     variants = [
