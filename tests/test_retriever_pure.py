@@ -7,7 +7,7 @@ import pytest
 from kg.facts import Fact
 from ontology.knowledge import load_knowledge
 from retriever.context import Context, LinkedEntity, ScoredFact
-from retriever.coverage import unsupported_offices
+from retriever.coverage import unsupported_offices, unsupported_rounds
 from retriever.intent import detect_intent
 from retriever.linking import AliasIndex, build_alias_index, link_entities
 from retriever.text import josa, token_variants, tokenize
@@ -357,3 +357,19 @@ def test_when_and_named_sub_property_set_the_strongest_predicate() -> None:
     assert core["coreProduct"] == 1.0 and core["hasProduct"] < 0.85
     every = detect_intent("What products does SolverX make?").predicates
     assert every["hasProduct"] == every["coreProduct"] == 1.0
+
+
+def test_a_short_code_is_not_a_typo() -> None:
+    """ "UK office" is another office, not a misspelt "U.S. office"; a real typo still links."""
+    assert "SolverXUSOffice" not in [
+        link.entity_id for link in link_entities("Where is the UK office?", INDEX)
+    ]
+    assert "SolverXUSOffice" in [link.entity_id for link in link_entities("Where is the US office?", INDEX)]
+    assert "SolverX" in [link.entity_id for link in link_entities("Where is SolverrX based?", INDEX)]
+
+
+def test_funding_series_the_knowledge_lacks() -> None:
+    assert unsupported_rounds("How much did SolverX raise in its Series C?", {"B"}) == ["Series C round"]
+    assert unsupported_rounds("솔버엑스는 시리즈 A 투자를 받았나요?", {"B"}) == ["Series A round"]
+    assert unsupported_rounds("How big was the Series B?", {"B"}) == []
+    assert unsupported_rounds("What series of products?", {"B"}) == []
