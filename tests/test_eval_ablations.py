@@ -10,7 +10,13 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.commands import eval_commands
-from pipeline.evaluation.ablations import AblationVariant, adapter_ready, default_grid, run_ablations
+from pipeline.evaluation.ablations import (
+    AblationVariant,
+    adapter_ready,
+    default_grid,
+    interrupted_run,
+    run_ablations,
+)
 from pipeline.evaluation.dataset import EvalItem, load_eval_set, select_items
 from tests.test_eval_runner import PNG_MAGIC, ScriptedAnswerer, _policy_hybrid, _policy_lora
 
@@ -104,6 +110,13 @@ def test_adapter_ready(tmp_path: Path) -> None:
     assert not adapter_ready(tmp_path / "empty")
     (tmp_path / "a.safetensors").write_bytes(b"x")
     assert adapter_ready(tmp_path / "a.safetensors")
+    # a run stopped half-way: weights of its last checkpoint, no training report -> resume, not evaluate
+    run = tmp_path / "run"
+    (run / "checkpoint").mkdir(parents=True)
+    (run / "adapters.safetensors").write_bytes(b"x")
+    assert not adapter_ready(run) and interrupted_run(run)
+    (run / "training_report.json").write_text("{}")
+    assert adapter_ready(run) and not interrupted_run(run)
 
 
 def test_cli_ablations_section(

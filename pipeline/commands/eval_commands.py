@@ -24,6 +24,7 @@ from pipeline.evaluation.ablations import (
     DEFAULT_ROOT,
     AblationVariant,
     default_grid,
+    interrupted_run,
     run_ablations,
 )
 from pipeline.evaluation.dataset import (
@@ -78,6 +79,10 @@ def default_train_adapter(variant: AblationVariant) -> Path:
         from lora.train import TrainConfig, train
     except ImportError as exc:
         raise AxlabError(f"the LoRA trainer is not available ({exc})") from None
+    if interrupted_run(variant.path):  # an interrupted ablation run continues where it stopped
+        return Path(
+            train(TrainConfig(adapter_path=str(variant.path)), resume=True, show_progress=False).adapter_path
+        )
     data_dir = variant.path.parent / f"{variant.name}.data"
     data_dir.mkdir(parents=True, exist_ok=True)
     prepare_data(out_dir=data_dir, general_ratio=variant.general_mix, multi_hop=True, abstention=True)

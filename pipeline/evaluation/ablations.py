@@ -58,11 +58,25 @@ def default_grid(root: Path = DEFAULT_ROOT, iters: int = DEFAULT_ITERS) -> list[
     return [replace(v, iters=iters, path=root / v.name) for v in variants]
 
 
+TRAINING_REPORT = "training_report.json"  # lora.train writes it when a run finishes
+CHECKPOINT_DIR = "checkpoint"
+
+
 def adapter_ready(path: Path) -> bool:
-    """An adapter file, or a directory holding one (mlx-lm writes ``adapters.safetensors``)."""
+    """An adapter file, or a directory holding one (mlx-lm writes ``adapters.safetensors``), and
+    not a run that stopped half-way (a checkpoint folder but no training report): that one is
+    resumed, not evaluated."""
     if path.is_file():
         return True
-    return path.is_dir() and any(p.suffix in {".safetensors", ".npz", ".gguf"} for p in path.iterdir())
+    if not path.is_dir():
+        return False
+    unfinished = (path / CHECKPOINT_DIR).is_dir() and not (path / TRAINING_REPORT).is_file()
+    return not unfinished and any(p.suffix in {".safetensors", ".npz", ".gguf"} for p in path.iterdir())
+
+
+def interrupted_run(path: Path) -> bool:
+    """Whether ``path`` holds a training run that stopped before its last step."""
+    return path.is_dir() and (path / CHECKPOINT_DIR).is_dir() and not (path / TRAINING_REPORT).is_file()
 
 
 TrainAdapter = Callable[[AblationVariant], Path]
