@@ -94,7 +94,9 @@ def train(
     ),
     val_batches: int = typer.Option(-1, "--val-batches", help="Validation batches (-1: all, 0: none)."),
     seed: int = typer.Option(0, help="Random seed (weights init and data order)."),
-    max_seq_length: int = typer.Option(512, "--max-seq-length", help="Truncate longer rows."),
+    max_seq_length: int = typer.Option(
+        1024, "--max-seq-length", help="Truncate longer rows (the answer of a cut row is lost)."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue from the adapter's last checkpoint."),
     fuse: bool = typer.Option(False, "--fuse", help="Also write a fused model to ADAPTER/fused."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
