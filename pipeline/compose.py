@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from kg.facts import Fact
+from pipeline.abstain import abstention_sentence
 from pipeline.grounding import Grounding
 from pipeline.prompt import Lang
 from pipeline.verify import entity_kind, fallback_answer, fallback_fact, focus_offices
@@ -185,3 +186,16 @@ def polarity_conflict(answer: str, grounding: Grounding, question: str = "") -> 
     verdict = polar_place_verdict(grounding)
     polarity = answer_polarity(answer, lang)
     return verdict is not None and polarity is not None and polarity != verdict[0]
+
+
+def unanswered(grounding: Grounding) -> str:
+    """ "I don't know" for a question no retrieved fact answers, with the closest retrieved fact
+    so the user still sees what the knowledge holds ("" when nothing was retrieved)."""
+    lang = grounding.question_lang
+    subject = grounding.label(grounding.linked[0], lang) if grounding.linked else None
+    text = abstention_sentence(None, subject, lang)
+    if not grounding.lines:
+        return text
+    if lang == "ko":
+        return f"{text} 가장 가까운 사실: {grounding.lines[0]}"
+    return f"{text} The closest fact it has: {grounding.lines[0]}"

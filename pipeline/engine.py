@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pipeline.abstain import GateDecision, abstention_sentence, answering_facts, gate, is_abstention
-from pipeline.compose import graph_answer, polarity_conflict
+from pipeline.compose import graph_answer, polarity_conflict, unanswered
 from pipeline.errors import AxlabError
 from pipeline.grounding import EntityInfo, Grounding
 from pipeline.modes import DEFAULT_HYBRID_ADAPTER, DEFAULT_LORA_ADAPTER, MODE_SPECS, check_mode
@@ -456,6 +456,12 @@ class AnswerEngine:
         if polarity_conflict(generated, grounding, question):  # "No" where the graph says yes
             verification.status = "contradicted"
         answerable = bool(answering_facts(grounding))
+        if not answerable and not refused and verification.status in ("unsupported", "contradicted"):
+            # no retrieved fact answers what was asked and the graph does not back the answer:
+            # say so (with the closest fact) rather than pass on what the model made up
+            verification.status = "fallback"
+            verification.fallback_from = generated
+            return unanswered(grounding), True, verification
         missed = verification.states_answer is False  # names nothing the answering facts say
         if verification.status == "contradicted" or not generated or (answerable and (refused or missed)):
             fallback = graph_answer(grounding, question)

@@ -186,6 +186,16 @@ def test_yes_no_answer_agreeing_with_the_graph_stands(shared: dict, adapters: di
     assert answer.verification is not None and answer.verification["status"] == "supported"
 
 
+def test_unbacked_answer_to_an_unanswered_question_becomes_i_dont_know(shared: dict, adapters: dict) -> None:
+    engine, _ = make(shared, adapters, "Its favourite colour is a deep blue, chosen by Mr. Park in 2021.")
+    answer = engine.ask("What is SolverX Fusion's favourite colour?", "hybrid")
+    assert answer.abstained and answer.answer.startswith("I don't know: the SolverX Fusion knowledge")
+    assert "The closest fact it has: " in answer.answer and "blue" not in answer.answer
+    assert answer.verification is not None and answer.verification["status"] == "fallback"
+    # base mode keeps what the model said (it is only verified)
+    assert not engine.ask("What is SolverX Fusion's favourite colour?", "base").abstained
+
+
 def test_answer_naming_the_named_office_place_stands(shared: dict, adapters: dict) -> None:
     engine, _ = make(shared, adapters, "SolverX's head office is in Seoul.")
     answer = engine.ask("What city is SolverX's head office in?", "hybrid")
