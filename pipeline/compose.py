@@ -23,7 +23,9 @@ from pipeline.prompt import Lang
 from pipeline.verify import entity_kind, fallback_answer, fallback_fact, focus_offices
 from retriever.verbalise import verbalise
 
-_POLAR_EN = re.compile(r"^\s*(?:does|do|is|are|has|have|can|was|were|did)\b", re.IGNORECASE)
+_POLAR_EN = re.compile(
+    r"^\s*(?:does|do|is|are|has|have|can|could|was|were|did|will|would|should|am)\b", re.IGNORECASE
+)
 _CHOICE_EN = re.compile(r"\bor\b", re.IGNORECASE)
 # Korean question words: a question with none of them asks yes or no ("독일에 사무소가 있나요?")
 _KO_WH = (
@@ -119,14 +121,15 @@ def polar_place_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     places = [e for e in grounding.linked if _kind(grounding, e) == "Place"]
     if not places:
         return None
-    subjects = focus_offices(grounding) or {
-        e for e in grounding.linked if _kind(grounding, e) not in ("Place", "")
-    }
+    offices = focus_offices(grounding)
+    subjects = offices or {e for e in grounding.linked if _kind(grounding, e) not in ("Place", "")}
     weights = grounding.intent_weights
     top = max((weights.get(p, 0.0) for p in _PLACE_PREDICATES), default=0.0)
     predicates = [p for p in _PLACE_PREDICATES if top and weights.get(p, 0.0) >= 0.85 * top] or list(
         _PLACE_PREDICATES
     )
+    if offices:  # an office is located somewhere; only a company "has an office in"
+        predicates = ["locatedIn"]
     facts = _place_facts(grounding, subjects, predicates)
     if not facts:
         return None
@@ -160,21 +163,23 @@ _NEGATION_EN = re.compile(
 
 
 def answer_polarity(answer: str, lang: Lang) -> bool | None:
-    """True for a "yes" answer, False for a "no", None when the answer does not say."""
+    """True for a "yes" answer, False for a "no", None for an empty one.
+
+    An answer to a yes/no question that states something without negating it affirms it
+    ("SolverX R&D center is located in Seoul." to "Is the R&D center in Seoul?").
+    """
     text = answer.strip()
+    if not text:
+        return None
     if lang == "ko":
         if text.startswith(("네", "예", "응")):
             return True
-        if text.startswith("아니") or re.search(r"없(?:다|습니다|어요|음)|않", text):
-            return False
-        return None
+        return not (text.startswith("아니") or re.search(r"없(?:다|습니다|어요|음)|않", text))
     first = re.match(r"\W*(\w+)", text)
     word = first.group(1).casefold() if first else ""
     if word in ("yes", "yeah", "correct"):
         return True
-    if word == "no" or _NEGATION_EN.search(text):
-        return False
-    return None
+    return not (word == "no" or _NEGATION_EN.search(text))
 
 
 def polarity_conflict(answer: str, grounding: Grounding, question: str = "") -> bool:

@@ -169,6 +169,13 @@ def test_answer_about_the_wrong_fact_falls_back(
             "아니요, 독일에는 사무소가 없습니다.",
             "네. 솔버엑스는 독일에 사무소가 있다 (근거:",
         ),
+        # restating the question affirms it: the graph says the R&D center is not in Seoul
+        (
+            "솔버엑스 연구개발센터는 서울에 있나요?",
+            "솔버엑스 연구개발센터는 서울에 위치한다.",
+            "아니요. 솔버엑스 연구개발센터는",
+        ),
+        ("Would I have to travel to Europe to visit SolverX's headquarters?", "Yes, it is in Europe.", "No."),
     ],
 )
 def test_yes_no_place_question_answered_by_the_graph(

@@ -409,11 +409,12 @@ def test_is_polar(question: str, lang: str, polar: bool) -> None:
         ("Yes, in Munich.", "en", True),
         ("No, it is in Palo Alto.", "en", False),
         ("SolverX does not have an office there.", "en", False),
-        ("SolverX has an office in Munich.", "en", None),
+        ("SolverX has an office in Munich.", "en", True),
+        ("", "en", None),
         ("네, 뮌헨에 있습니다.", "ko", True),
         ("아니요.", "ko", False),
         ("독일에는 사무소가 없습니다.", "ko", False),
-        ("뮌헨에 사무소가 있습니다.", "ko", None),
+        ("뮌헨에 사무소가 있습니다.", "ko", True),
     ],
 )
 def test_answer_polarity(answer: str, lang: str, polarity: bool | None) -> None:
