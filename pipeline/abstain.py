@@ -74,6 +74,9 @@ def _sub_properties(name: str) -> set[str]:
     return found
 
 
+_NO_HOP = frozenset({"type", "locatedIn", "partOf", "hasOfficeIn", "hasOffice", "headquarters"})
+
+
 def answering_facts(grounding: Grounding) -> list[Fact]:
     """Retrieved facts that answer the intent: an intent predicate touching a linked entity."""
     if not grounding.intent:
@@ -82,11 +85,18 @@ def answering_facts(grounding: Grounding) -> list[Fact]:
     for name in grounding.intent:
         predicates |= _sub_properties(name)
     linked = set(grounding.linked)
+    # one hop from a named entity along a non-location link: "How much did SolverX raise?" is
+    # answered by the amount of the round SolverX raised (SolverX -raisedFunding-> Series B)
+    reach = linked | {
+        fact.object
+        for fact in grounding.facts
+        if fact.subject in linked and not fact.object_is_literal and fact.predicate not in _NO_HOP
+    }
     return [
         fact
         for fact in grounding.facts
         if fact.predicate in predicates
-        and (not linked or fact.subject in linked or (not fact.object_is_literal and fact.object in linked))
+        and (not linked or fact.subject in reach or (not fact.object_is_literal and fact.object in linked))
     ]
 
 

@@ -373,12 +373,15 @@ def copied_fact(answer: str, grounding: Grounding, threshold: float = 0.75) -> F
     return best[1] if best[0] >= threshold else None
 
 
-def states_answer(answer: str, grounding: Grounding, mentioned: Sequence[str]) -> bool | None:
+def states_answer(
+    answer: str, grounding: Grounding, mentioned: Sequence[str], asked: Iterable[str] = ()
+) -> bool | None:
     """Whether the answer names what a target fact says (None when nothing is expected).
 
     An answer that copies a retrieved sentence other than a target fact's does not, even when it
     names a target's object ("combines the conventional numerical solver" for the low-confidence
-    behaviour that *suggests calling* it).
+    behaviour that *suggests calling* it), and naming an entity the question itself names (``asked``)
+    states nothing (an answer that repeats the question).
     """
     targets = target_facts(grounding)
     if not targets:
@@ -387,7 +390,24 @@ def states_answer(answer: str, grounding: Grounding, mentioned: Sequence[str]) -
     if copied is not None:
         return copied in targets
     mentioned_set = set(mentioned)
+    asked_set = set(asked)  # the question's own entities: repeating them states nothing
+    rest = answer  # the answer without the asked entities' names ("미국" inside "미국 사무소")
+    asked_names = sorted(
+        (
+            n
+            for e in asked_set
+            if e in grounding.entities
+            for n in grounding.entities[e].names()
+            if len(n) >= 2
+        ),
+        key=len,
+        reverse=True,
+    )
+    for name in asked_names:
+        rest = _name_pattern(name).sub(" ", rest)
     for fact in targets:
+        if not fact.object_is_literal and fact.object in asked_set:
+            continue
         if fact.object_is_literal:
             if _literal_covered(fact.object, answer):
                 return True
@@ -395,7 +415,7 @@ def states_answer(answer: str, grounding: Grounding, mentioned: Sequence[str]) -
             return True
         elif fact.object in grounding.entities:
             names = grounding.entities[fact.object].names()
-            if any(_name_pattern(name).search(answer) for name in names if len(name) >= 2):
+            if any(_name_pattern(name).search(rest) for name in names if len(name) >= 2):
                 return True
     return False
 
@@ -458,7 +478,7 @@ def verify_answer(
         else:
             claims.append(Claim(surface, "number", "unsupported", None, "not in the facts"))
 
-    states = states_answer(answer, grounding, mentioned)
+    states = states_answer(answer, grounding, mentioned, question_ids)
     if any(c.status == "contradicted" for c in claims):
         return Verification("contradicted", claims, states_answer=states)
     if states is False or grounding.unsupported:  # nothing the knowledge holds answers it

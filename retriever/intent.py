@@ -687,9 +687,12 @@ def detect_intent(question: str) -> Intent:
                 if predicate in weights:
                     weights[predicate] = min(weights[predicate], REFINED_PARENT_WEIGHT)
     if "when" in fired:  # "when was it founded": the year, not the founders
-        for predicate in YEAR_PREDICATES:
-            if predicate in specific:
+        promoted = [p for p in YEAR_PREDICATES if p in specific]
+        for predicate in weights:
+            if predicate in promoted:
                 weights[predicate] = 1.0
+            elif promoted:
+                weights[predicate] = min(weights[predicate], REFINED_PARENT_WEIGHT)
     if classes and not any(p in weights for p in ("locatedIn", "hasOfficeIn", "partOf")):
         for predicate, weight in _LOCATION:  # "which country ..." is a location question
             weights[predicate] = max(weights.get(predicate, 0.0), weight)

@@ -203,6 +203,29 @@ def test_unbacked_answer_to_an_unanswered_question_becomes_i_dont_know(shared: d
     assert not engine.ask("What is SolverX Fusion's favourite colour?", "base").abstained
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("솔버엑스가 시리즈 B 투자를 받은 건 언제인가요?", "2023"),
+        ("솔버엑스 미국 사무소 주소가 어떻게 되나요?", "팔로알토"),
+    ],
+)
+def test_an_answer_that_repeats_the_question_falls_back(
+    shared: dict, adapters: dict, question: str, expected: str
+) -> None:
+    engine, _ = make(shared, adapters, question)
+    answer = engine.ask(question, "hybrid")
+    assert answer.verification is not None and answer.verification["status"] == "fallback"
+    assert expected in answer.answer
+
+
+def test_amount_of_the_round_one_hop_away_stands(shared: dict, adapters: dict) -> None:
+    engine, _ = make(shared, adapters, "SolverX raised 30 billion won.")
+    answer = engine.ask("How much money did SolverX raise in 2023?", "hybrid")
+    assert answer.verification is not None and answer.verification["status"] == "supported"
+    assert answer.answer == "SolverX raised 30 billion won."
+
+
 def test_answer_naming_the_named_office_place_stands(shared: dict, adapters: dict) -> None:
     engine, _ = make(shared, adapters, "SolverX's head office is in Seoul.")
     answer = engine.ask("What city is SolverX's head office in?", "hybrid")
