@@ -106,7 +106,11 @@ def findings(variants: Sequence[dict[str, Any]]) -> list[str]:
                     continue
                 ma, mb = a["metrics"][mode], b["metrics"][mode]
                 parts = []
-                for key, name in (("fact_accuracy", "fact acc."), ("tinted_glass_rate", "tinted glass")):
+                for key, name in (
+                    ("fact_accuracy", "fact acc."),
+                    ("model_fact_accuracy", "model's own"),
+                    ("tinted_glass_rate", "tinted glass"),
+                ):
                     va, vb = ma.get(key), mb.get(key)
                     if va is not None and vb is not None:
                         parts.append(f"{name} {100 * va:.1f}% vs {100 * vb:.1f}%")

@@ -293,7 +293,7 @@ def render_ablations_markdown(ablations: Mapping[str, Any] | None) -> list[str]:
     for v in ablations["variants"]:
         base = [v["name"], str(v["rank"]), f"{v['general_mix']:g}", "yes" if v["with_context"] else "no"]
         if v.get("error"):
-            rows.append([*base, "—", "—", "—", "—", "—", f"failed: {v['error']}"])
+            rows.append([*base, "—", "—", "—", "—", "—", "—", f"failed: {v['error']}"])
             continue
         for mode, m in v["metrics"].items():
             rows.append(
@@ -301,6 +301,7 @@ def render_ablations_markdown(ablations: Mapping[str, Any] | None) -> list[str]:
                     *base,
                     mode,
                     pct(m["fact_accuracy"]),
+                    pct(m.get("model_fact_accuracy")),
                     pct(m["tinted_glass_rate"]),
                     pct(m["hallucination_rate"]),
                     pct(m["retention"]),
@@ -316,6 +317,7 @@ def render_ablations_markdown(ablations: Mapping[str, Any] | None) -> list[str]:
             "trained with context",
             "mode",
             "fact acc.",
+            "model's own",
             "tinted glass",
             "hallucination",
             "general retention",
