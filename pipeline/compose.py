@@ -20,7 +20,7 @@ from kg.facts import Fact
 from pipeline.abstain import abstention_sentence
 from pipeline.grounding import Grounding
 from pipeline.prompt import Lang
-from pipeline.verify import entity_kind, fallback_answer, fallback_fact, focus_offices
+from pipeline.verify import entity_kind, fallback_fact, focus_offices
 from retriever.verbalise import verbalise
 
 _POLAR_EN = re.compile(
@@ -151,9 +151,7 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
             yes, fact = verdict
             return f"{(_YES if yes else _NO)[lang]} {with_chain(fact, grounding, lang)}"
     top = fallback_fact(grounding)
-    if top is None:
-        return fallback_answer(grounding)
-    return with_chain(top, grounding, lang)
+    return with_chain(top, grounding, lang) if top is not None else ""
 
 
 _NEGATION_EN = re.compile(

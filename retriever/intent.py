@@ -655,13 +655,11 @@ def detect_intent(question: str) -> Intent:
     text = nfc(question)
     weights: dict[str, float] = {}
     classes: list[str] = []
-    fired: list[str] = []
     unsupported = [cue.name for cue, pattern in _COMPILED_UNSUPPORTED if _fires(cue, pattern, text)]
+    active = [cue for cue in fired_cues(text) if not (cue.generic and unsupported)]
+    fired = [cue.name for cue in active]
     specific: set[str] = set()  # predicates asked by a non-generic cue
-    for cue in fired_cues(text):
-        if cue.generic and unsupported:
-            continue
-        fired.append(cue.name)
+    for cue in active:
         for predicate, weight in cue.predicates:
             weights[predicate] = max(weights.get(predicate, 0.0), weight)
             if not cue.generic:
@@ -672,17 +670,13 @@ def detect_intent(question: str) -> Intent:
         if (
             parent in weights
             and predicate in specific
-            and any(
-                predicate in dict(c.predicates) and parent not in dict(c.predicates)
-                for c in CUES
-                if c.name in fired
-            )
+            and any(predicate in dict(c.predicates) and parent not in dict(c.predicates) for c in active)
         ):
             weights[parent] = min(weights[parent], REFINED_PARENT_WEIGHT)
-    if "other_products" in fired:  # "apart from its flagship, which products": not the flagship
-        weights["hasProduct"] = 1.0
-    for cue in CUES:
-        if cue.name in fired:
+    for cue in active:  # a demoting cue names what is asked: its own predicates keep their weight
+        if cue.demotes:  # ("apart from its flagship, which products": products, not the flagship)
+            for predicate, weight in cue.predicates:
+                weights[predicate] = max(weights[predicate], weight)
             for predicate in cue.demotes:
                 if predicate in weights:
                     weights[predicate] = min(weights[predicate], REFINED_PARENT_WEIGHT)

@@ -68,10 +68,9 @@ def adapter_ready(path: Path) -> bool:
     resumed, not evaluated."""
     if path.is_file():
         return True
-    if not path.is_dir():
+    if not path.is_dir() or interrupted_run(path):
         return False
-    unfinished = (path / CHECKPOINT_DIR).is_dir() and not (path / TRAINING_REPORT).is_file()
-    return not unfinished and any(p.suffix in {".safetensors", ".npz", ".gguf"} for p in path.iterdir())
+    return any(p.suffix in {".safetensors", ".npz", ".gguf"} for p in path.iterdir())
 
 
 def interrupted_run(path: Path) -> bool:
