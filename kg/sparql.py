@@ -77,9 +77,14 @@ def _parse(text: str) -> tuple[Literal["query", "update"], Query | Update]:
         except Exception:
             raise SparqlSyntaxError(f"SPARQL syntax error: {one_line(query_error)}") from None
         try:
-            return "update", translateUpdate(update_tree, initNs=PREFIXES)
+            update = translateUpdate(update_tree, initNs=PREFIXES)
         except Exception as exc:  # e.g. an unknown prefix
             raise SparqlSyntaxError(f"SPARQL syntax error: {one_line(exc)}") from None
+        if not isinstance(update, Update):  # only comments: rdflib returns an empty list
+            raise SparqlSyntaxError(
+                "SPARQL syntax error: the query has no operation (only comments?)"
+            ) from None
+        return "update", update
     try:
         return "query", translateQuery(tree, initNs=PREFIXES)
     except Exception as exc:

@@ -234,3 +234,10 @@ def test_concurrent_runs_of_one_cached_query_agree(kg):
     for thread in threads:
         thread.join()
     assert outcomes == [True] * 20
+
+
+@pytest.mark.parametrize("text", ["#!", "# only a comment\n", "  # a\n# b"])
+def test_comment_only_text_is_a_syntax_error(text):
+    """rdflib parses comments alone as an empty update; that is bad input, not an internal error."""
+    with pytest.raises(SparqlSyntaxError, match="no operation"):
+        kg_sparql.prepare(text)
