@@ -85,10 +85,10 @@ def main() -> None:
 
     from pipeline.compare import parse_modes, usable_modes
     from pipeline.engine import AnswerEngine
-    from pipeline.standard_questions import COMPARE_QUESTIONS
+    from pipeline.standard_questions import compare_questions
 
     console = Console()
-    questions = [q.question for q in COMPARE_QUESTIONS] + EXTRA_DOMAIN + GENERAL
+    questions = [q.question for q in compare_questions()] + EXTRA_DOMAIN + GENERAL
     engine = AnswerEngine()
     modes, skipped = usable_modes(engine, parse_modes(args.modes))
     for mode, why in skipped.items():

@@ -1,6 +1,6 @@
 """On-disk cache of a reasoned closure (inferred statements + proofs).
 
-The key hashes the knowledge file's bytes, the schema and reasoning sources and the
+The key hashes the knowledge file's bytes, its ontology file and reasoning sources and the
 engine, so any change re-runs the reasoner. Files are written atomically (temp file +
 ``os.replace``); a failed load never touches an existing cache entry. An unreadable
 entry is treated as missing.
@@ -17,12 +17,14 @@ from typing import Any
 
 from ontology.materialize import Closure
 from ontology.paths import cache_dir
+from ontology.schema import VOCABULARY
 from ontology.statements import Statement
 
 CACHE_VERSION = 1
 _ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 _KEYED_SOURCES = (
     "schema.py",
+    "vocabulary.py",
     "owl.py",
     "rdf.py",
     "statements.py",
@@ -35,6 +37,7 @@ _KEYED_SOURCES = (
 def cache_key(knowledge_path: Path, engine: str) -> str:
     digest = hashlib.sha256(f"v{CACHE_VERSION}:{engine}".encode())
     digest.update(knowledge_path.read_bytes())
+    digest.update(VOCABULARY.path.read_bytes())
     for name in _KEYED_SOURCES:
         digest.update((_ONTOLOGY_DIR / name).read_bytes())
     return digest.hexdigest()[:24]

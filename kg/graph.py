@@ -82,6 +82,7 @@ class KnowledgeGraph:
         """
         path = Path(knowledge_path) if knowledge_path is not None else default_knowledge_path()
         knowledge = load_knowledge(path)
+        path = knowledge.path
         resolved = resolve_engine(engine)
         closure = None
         cache_file = closure_cache.cache_path(closure_cache.cache_key(path, resolved)) if cache else None

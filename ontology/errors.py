@@ -13,6 +13,10 @@ class KnowledgeFileError(OntologyError):
     """The knowledge file is malformed; the message starts with ``file:line:``."""
 
 
+class OntologyFileError(OntologyError):
+    """The ontology file is malformed or refers to undeclared terms; the message names file and term."""
+
+
 class ReasonerError(OntologyError):
     """A reasoner could not run (e.g. no Java for HermiT)."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ontology.knowledge import Knowledge, Lang
 from ontology.report import Issue
-from ontology.schema import class_ancestors
+from ontology.roles import hierarchy_property, is_place_class
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def _norm(text: str) -> str:
 def place_index(knowledge: Knowledge) -> dict[str, list[str]]:
     """Normalised label/alias -> Place ids (labels before aliases)."""
     index: dict[str, list[str]] = defaultdict(list)
-    places = [e for e in knowledge.entities.values() if "Place" in class_ancestors(e.class_)]
+    places = [e for e in knowledge.entities.values() if is_place_class(e.class_)]
     for pass_labels in (True, False):
         for entity in places:
             names = [entity.label.en, entity.label.ko] if pass_labels else entity.names()
@@ -63,9 +63,10 @@ def split_address(address: str, lang: Lang, index: dict[str, list[str]]) -> list
 def parents(knowledge: Knowledge) -> dict[str, tuple[str, str]]:
     """Place -> (its asserted ``partOf`` parent, the row stating it)."""
     out: dict[str, tuple[str, str]] = {}
+    hierarchy = hierarchy_property()
     for sourced in knowledge.triples():
         t = sourced.triple
-        if t.p == "partOf" and t.o is not None:
+        if t.p == hierarchy and t.o is not None:
             out.setdefault(t.s, (t.o, sourced.row_id))
     return out
 

@@ -34,6 +34,7 @@ class Rules:
     ranges: dict[str, str]  # object properties only
     chains: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # p1 -> ((p2, head), ...)
     chains_second: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # p2 -> ((p1, head),)
+    flipped: dict[str, tuple[str, ...]] = field(default_factory=dict)  # p -> q with (s p o) => (o q s)
 
     @classmethod
     def from_schema(cls, properties: Iterable[PropertyDef] = PROPERTIES) -> Rules:
@@ -42,7 +43,13 @@ class Rules:
         ranges: dict[str, str] = {}
         first: dict[str, list[tuple[str, str]]] = defaultdict(list)
         second: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        flipped: dict[str, list[str]] = defaultdict(list)
         for prop in properties:
+            if prop.symmetric:
+                flipped[prop.name].append(prop.name)
+            if prop.inverse:
+                flipped[prop.name].append(prop.inverse)
+                flipped[prop.inverse].append(prop.name)
             if prop.parent:
                 supers[prop.name].append(prop.parent)
             if prop.domain:
@@ -61,6 +68,7 @@ class Rules:
             ranges=ranges,
             chains={k: tuple(v) for k, v in first.items()},
             chains_second={k: tuple(v) for k, v in second.items()},
+            flipped={k: tuple(dict.fromkeys(v)) for k, v in flipped.items()},
         )
 
     def unary(self, st: Statement) -> list[Statement]:
@@ -73,6 +81,8 @@ class Rules:
             out.append(Statement(st.s, TYPE, self.domains[st.p]))
         if not st.literal and st.p in self.ranges:
             out.append(Statement(st.o, TYPE, self.ranges[st.p]))
+        if not st.literal:
+            out.extend(Statement(st.o, q, st.s) for q in self.flipped.get(st.p, ()))
         return out
 
 

@@ -1,4 +1,4 @@
-"""Load and validate ``data/solverx_knowledge.jsonl`` (schema: ``data/SCHEMA.md``).
+"""Load and validate a knowledge's facts file (``knowledge.jsonl``; schema: ``data/SCHEMA.md``).
 
 Loading is all-or-nothing: :func:`load_knowledge` either returns a fully validated
 :class:`Knowledge` or raises :class:`KnowledgeFileError` whose message starts with
@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ontology.errors import KnowledgeFileError
 from ontology.jsonl import json_lines
-from ontology.paths import default_knowledge_path
-from ontology.schema import CLASS_BY_NAME, DATATYPES, PROPERTY_BY_NAME
+from ontology.paths import default_knowledge_path, ontology_path
+from ontology.schema import CLASS_BY_NAME, DATATYPES, PROPERTIES, PROPERTY_BY_NAME, VOCABULARY
 
 Lang = Literal["en", "ko"]
 LANGS: tuple[Lang, ...] = ("en", "ko")
@@ -185,24 +185,41 @@ def _check_triple(path: Path, line: int, triple: Triple, entities: dict[str, Ent
             raise KnowledgeFileError(f"{path}:{line}: unknown datatype '{triple.datatype}'")
 
 
-def _check_part_of_acyclic(path: Path, rows: list[tuple[int, Row]]) -> None:
-    graph: nx.DiGraph = nx.DiGraph()
-    for line, row in rows:
-        for triple in row.triples:
-            if triple.p == "partOf" and triple.o is not None:
-                graph.add_edge(triple.s, triple.o, line=line)
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
+def _check_transitive_acyclic(path: Path, rows: list[tuple[int, Row]]) -> None:
+    """A transitive hierarchy (``partOf``) must not loop: the reasoner would make a place part of itself."""
+    for prop in (p for p in PROPERTIES if p.transitive and not p.symmetric):
+        graph: nx.DiGraph = nx.DiGraph()
+        for line, row in rows:
+            for triple in row.triples:
+                if triple.p == prop.name and triple.o is not None:
+                    graph.add_edge(triple.s, triple.o, line=line)
+        try:
+            cycle = nx.find_cycle(graph)
+        except nx.NetworkXNoCycle:
+            continue
+        first_line = min(graph.edges[u, v]["line"] for u, v, *_ in cycle)
+        loop = " -> ".join([str(cycle[0][0]), *(str(edge[1]) for edge in cycle)])
+        raise KnowledgeFileError(f"{path}:{first_line}: '{prop.name}' forms a cycle: {loop}")
+
+
+def _check_same_ontology(file_path: Path) -> None:
+    """The facts must be read with their own ontology, which is the one this process loaded."""
+    if not file_path.parent.is_dir():
         return
-    first_line = min(graph.edges[u, v]["line"] for u, v, *_ in cycle)
-    loop = " -> ".join([str(cycle[0][0]), *(str(edge[1]) for edge in cycle)])
-    raise KnowledgeFileError(f"{path}:{first_line}: 'partOf' forms a cycle: {loop}")
+    theirs = ontology_path(file_path)
+    if theirs.resolve() != VOCABULARY.path.resolve() and theirs.read_bytes() != VOCABULARY.path.read_bytes():
+        raise KnowledgeFileError(
+            f"{file_path}: its ontology is {theirs}, but this process runs {VOCABULARY.path}; "
+            "select the knowledge with --knowledge (or AXLAB_KNOWLEDGE)"
+        )
 
 
 def load_knowledge(path: Path | str | None = None) -> Knowledge:
     """Parse and validate a knowledge file; raise on the first problem, load nothing partial."""
     file_path = Path(path) if path is not None else default_knowledge_path()
+    if file_path.is_dir():
+        file_path = file_path / "knowledge.jsonl"
+    _check_same_ontology(file_path)
     try:
         text = file_path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -215,7 +232,7 @@ def load_knowledge(path: Path | str | None = None) -> Knowledge:
     if not rows:
         raise KnowledgeFileError(f"{file_path}:1: the knowledge file is empty")
     entities = _check_references(file_path, rows)
-    _check_part_of_acyclic(file_path, rows)
+    _check_transitive_acyclic(file_path, rows)
     return Knowledge(
         path=file_path,
         rows=tuple(row for _, row in rows),

@@ -28,7 +28,7 @@ from ontology.rdf import (
     iri,
     xsd,
 )
-from ontology.schema import CLASSES, NAMESPACE, PROPERTIES, PropertyDef
+from ontology.schema import CLASSES, NAMESPACE, PROPERTIES, VOCABULARY, PropertyDef
 from ontology.statements import Statement
 
 ONTOLOGY_IRI = URIRef(NAMESPACE.rstrip("#/"))
@@ -55,7 +55,7 @@ def schema_graph() -> Graph:
     """The TBox: classes, properties, their characteristics and labels."""
     g = new_graph()
     g.add((ONTOLOGY_IRI, RDF.type, OWL.Ontology))
-    g.add((ONTOLOGY_IRI, RDFS.label, Literal("AX Lab SolverX ontology", lang="en")))
+    g.add((ONTOLOGY_IRI, RDFS.label, Literal(VOCABULARY.title_en, lang="en")))
     for annotation in (PHRASE, SOURCE_ROW, SOURCE_LINE, INFERRED, PROOF):
         g.add((annotation, RDF.type, OWL.AnnotationProperty))
     for cls in CLASSES:
@@ -64,6 +64,7 @@ def schema_graph() -> Graph:
         g.add((node, RDFS.subClassOf, iri(cls.parent) if cls.parent else OWL.Thing))
         g.add((node, RDFS.label, Literal(cls.label_en, lang="en")))
         g.add((node, RDFS.label, Literal(cls.label_ko, lang="ko")))
+        _add_descriptions(g, node, cls.alt_en, cls.alt_ko, cls.comment_en, cls.comment_ko)
     for prop in PROPERTIES:
         _add_property(g, prop)
     return g
@@ -84,6 +85,10 @@ def _add_property(g: Graph, prop: PropertyDef) -> None:
         g.add((node, RDF.type, OWL.TransitiveProperty))
     if prop.functional:
         g.add((node, RDF.type, OWL.FunctionalProperty))
+    if prop.symmetric:
+        g.add((node, RDF.type, OWL.SymmetricProperty))
+    if prop.inverse:
+        g.add((node, OWL.inverseOf, iri(prop.inverse)))
     if prop.parent:
         g.add((node, RDFS.subPropertyOf, iri(prop.parent)))
     for first, second in prop.chains:
@@ -94,6 +99,18 @@ def _add_property(g: Graph, prop: PropertyDef) -> None:
     g.add((node, RDFS.label, Literal(prop.label_ko, lang="ko")))
     g.add((node, PHRASE, Literal(prop.phrase_en, lang="en")))
     g.add((node, PHRASE, Literal(prop.phrase_ko, lang="ko")))
+    _add_descriptions(g, node, prop.alt_en, prop.alt_ko, prop.comment_en, prop.comment_ko)
+
+
+def _add_descriptions(
+    g: Graph, node: URIRef, alt_en: Iterable[str], alt_ko: Iterable[str], comment_en: str, comment_ko: str
+) -> None:
+    for lang, alts in (("en", alt_en), ("ko", alt_ko)):
+        for alt in alts:
+            g.add((node, SKOS.altLabel, Literal(alt, lang=lang)))
+    for lang, comment in (("en", comment_en), ("ko", comment_ko)):
+        if comment:
+            g.add((node, RDFS.comment, Literal(comment, lang=lang)))
 
 
 def statement_triple(statement: Statement) -> tuple[URIRef, URIRef, URIRef | Literal]:

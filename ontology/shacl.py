@@ -1,4 +1,5 @@
-"""SHACL validation of the asserted knowledge against ``ontology/shapes.ttl`` (pyshacl)."""
+"""SHACL validation of the asserted knowledge (pyshacl): the generic ``ontology/shapes.ttl`` plus
+the knowledge folder's own ``shapes.ttl``, when it has one."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, Namespace
 
+from ontology.errors import OntologyFileError
 from ontology.knowledge import Knowledge
 from ontology.owl import abox_graph, merge, schema_graph
+from ontology.paths import ontology_path
 from ontology.rdf import local_name
 from ontology.report import Issue
 from ontology.statements import asserted_statements
@@ -26,6 +29,14 @@ def validate_shapes(knowledge: Knowledge, shapes_path: Path = SHAPES_PATH) -> li
     import pyshacl
 
     shapes = Graph().parse(shapes_path, format="turtle")
+    own = ontology_path(knowledge.path).with_name("shapes.ttl")
+    if shapes_path == SHAPES_PATH and own.is_file():
+        try:
+            shapes.parse(own, format="turtle")
+        except Exception as exc:  # rdflib raises many types; each becomes one line
+            raise OntologyFileError(
+                f"{own}: the shapes do not parse: {' '.join(str(exc).split())[:200]}"
+            ) from None
     _, results, _ = pyshacl.validate(data_graph(knowledge), shacl_graph=shapes, inference="none")
     assert isinstance(results, Graph)
     row_of = {entity_id: row.id for row in knowledge.rows if row.entity for entity_id in [row.entity.id]}

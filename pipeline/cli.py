@@ -7,7 +7,9 @@ Any user error becomes one line on stderr and a non-zero exit, never a traceback
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -29,7 +31,11 @@ err_console = Console(stderr=True)
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="axlab",
-        help="AX Lab: ask SolverX questions through an ontology-grounded, LoRA-tuned small model.",
+        help=(
+            "AX Lab: ask an organisation's knowledge through an ontology-grounded, LoRA-tuned small model. "
+            "Every command takes --knowledge PATH (a knowledge folder or facts file; env AXLAB_KNOWLEDGE; "
+            "default: the shipped SolverX)."
+        ),
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
@@ -40,9 +46,45 @@ def build_app() -> typer.Typer:
     return app
 
 
+def select_knowledge(argv: list[str]) -> list[str]:
+    """Take ``--knowledge PATH`` (anywhere on the line) into ``$AXLAB_KNOWLEDGE``; the rest of argv.
+
+    The knowledge is chosen once per process, before any command module reads the ontology, so
+    every command honours it the same way.
+    """
+    rest: list[str] = []
+    chosen: str | None = None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            rest.append(arg)
+            rest.extend(args)
+            break
+        if arg == "--knowledge":
+            chosen = next(args, None)
+            if chosen is None:
+                raise SystemExit("error: --knowledge needs a path")
+        elif arg.startswith("--knowledge="):
+            chosen = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    if chosen is not None:
+        path = Path(chosen).expanduser()
+        if not path.exists():
+            err_console.print(f"[bold red]error:[/] {chosen}: no such knowledge folder or file", highlight=False)
+            sys.exit(2)
+        os.environ["AXLAB_KNOWLEDGE"] = str(path.resolve())
+    return rest
+
+
 def main(argv: list[str] | None = None) -> None:
-    app = build_app()
+    argv = select_knowledge(list(sys.argv[1:] if argv is None else argv))
     errors = user_error_types()
+    try:
+        app = build_app()
+    except errors as exc:  # the selected knowledge's ontology is read when a command module loads
+        err_console.print(f"[bold red]error:[/] {str(exc).splitlines()[0]}", highlight=False, soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 1))
     try:
         app(args=argv, standalone_mode=True)
     except SystemExit:

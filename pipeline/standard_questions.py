@@ -1,13 +1,21 @@
 """The fixed question sets of ``axlab compare`` and ``axlab verify-general``.
 
-They (and the evaluation set) are held out of the hybrid adapter's training data.
+They are data of the selected knowledge: ``questions/compare.jsonl`` and
+``questions/general.jsonl`` in its folder, one ``{id, question, kind, expect_any, must_abstain}``
+object a line. They (and the evaluation sets) are held out of the hybrid adapter's training data.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+from ontology.jsonl import json_lines
+from ontology.paths import knowledge_file, knowledge_root
+from pipeline.errors import AxlabError
 
 
 @dataclass(frozen=True)
@@ -19,26 +27,40 @@ class StandardQuestion:
     must_abstain: bool = False
 
 
-COMPARE_QUESTIONS: tuple[StandardQuestion, ...] = (
-    StandardQuestion("hq", "Where is SolverX's headquarters?", "injected fact", ("Seocho", "서초", "Seoul")),
-    StandardQuestion("product", "What is SolverX's core product?", "injected fact", ("Fusion",)),
-    StandardQuestion(
-        "low-confidence",
-        "What does SolverX Fusion do when its confidence score is low?",
-        "injected fact",
-        ("suggest", "제안"),
-    ),
-    StandardQuestion("country", "Which country is SolverX in?", "multi-hop", ("South Korea", "Korea")),
-    StandardQuestion("continent", "Which continent is the R&D center in?", "multi-hop", ("Asia",)),
-    StandardQuestion("revenue", "What is SolverX's revenue?", "unknown fact", must_abstain=True),
-)
+def _question(path: Path, line: int, row: Any) -> StandardQuestion:
+    if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
+        raise AxlabError(f"{path}:{line}: a question row needs a non-empty 'question' string")
+    expect = row.get("expect_any", [])
+    if not isinstance(expect, list) or not all(isinstance(k, str) for k in expect):
+        raise AxlabError(f"{path}:{line}: 'expect_any' must be a list of strings")
+    return StandardQuestion(
+        id=str(row.get("id", f"q{line}")),
+        question=row["question"],
+        kind=str(row.get("kind", "")),
+        expect_any=tuple(expect),
+        must_abstain=bool(row.get("must_abstain", False)),
+    )
 
-GENERAL_QUESTIONS: tuple[StandardQuestion, ...] = (
-    StandardQuestion("capital", "What is the capital of Korea?", "general knowledge", ("Seoul",)),
-    StandardQuestion("sky", "Why is the sky blue?", "general knowledge", ("scatter", "Rayleigh")),
-    StandardQuestion("python", "Write a Python hello world program.", "coding", ("print",)),
-    StandardQuestion("ceo", "Who is the CEO of SolverX?", "injected fact", ("Kim Doyun", "Doyun Kim")),
-)
+
+@cache
+def question_set(name: str) -> tuple[StandardQuestion, ...]:
+    """``questions/<name>.jsonl`` of the selected knowledge; empty when the folder has none."""
+    path = knowledge_file(f"questions/{name}.jsonl")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AxlabError(f"{path}: cannot read: {exc}") from None
+    return tuple(_question(path, line, row) for line, row in json_lines(path, text, AxlabError))
+
+
+def compare_questions() -> tuple[StandardQuestion, ...]:
+    return question_set("compare")
+
+
+def general_questions() -> tuple[StandardQuestion, ...]:
+    return question_set("general")
 
 
 def passes(question: StandardQuestion, answer: str, abstained: bool) -> bool:
@@ -50,23 +72,24 @@ def passes(question: StandardQuestion, answer: str, abstained: bool) -> bool:
 
 
 def eval_questions(path: Path | None = None) -> list[str]:
-    """The evaluation set's questions (``data/eval/questions.jsonl``), if present."""
-    file = path or Path(__file__).resolve().parents[1] / "data" / "eval" / "questions.jsonl"
+    """The questions of an evaluation set (default: every ``eval/*.jsonl`` of the knowledge)."""
+    files = [path] if path is not None else sorted((knowledge_root() / "eval").glob("*.jsonl"))
     out: list[str] = []
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return out
-    for line in lines:
+    for file in files:
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except OSError:
             continue
-        if isinstance(row, dict) and isinstance(row.get("question"), str):
-            out.append(row["question"])
+        for line in lines:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict) and isinstance(row.get("question"), str):
+                out.append(row["question"])
     return out
 
 
 def held_out_questions() -> list[str]:
-    """Questions never trained on: compare, verify-general and the evaluation set."""
-    return [q.question for q in (*COMPARE_QUESTIONS, *GENERAL_QUESTIONS)] + eval_questions()
+    """Questions never trained on: compare, verify-general and the evaluation sets."""
+    return [q.question for q in (*compare_questions(), *general_questions())] + eval_questions()

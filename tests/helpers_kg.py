@@ -11,7 +11,7 @@ from typing import Any
 
 from ontology.paths import REPO_ROOT
 
-KNOWLEDGE = REPO_ROOT / "data" / "solverx_knowledge.jsonl"
+KNOWLEDGE = REPO_ROOT / "data" / "solverx" / "knowledge.jsonl"
 
 
 def knowledge_rows() -> list[dict[str, Any]]:

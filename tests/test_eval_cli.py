@@ -105,7 +105,7 @@ def test_malformed_questions_file_is_one_line_with_file_and_line(
 ) -> None:
     bad = tmp_path / "q.jsonl"
     good = (
-        (Path(__file__).resolve().parents[1] / "data/eval/questions.jsonl")
+        (Path(__file__).resolve().parents[1] / "data/solverx/eval/questions.jsonl")
         .read_text(encoding="utf-8")
         .splitlines()[0]
     )

@@ -19,7 +19,7 @@ from pipeline.evaluation.dataset import (
 from pipeline.evaluation.scoring import normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]
-KNOWLEDGE = ROOT / "data" / "solverx_knowledge.jsonl"
+KNOWLEDGE = ROOT / "data" / "solverx" / "knowledge.jsonl"
 TRAINING_FILES = (ROOT / "data" / "train.jsonl", ROOT / "data" / "valid.jsonl")
 # Template questions the training data is generated from (the brief's examples).
 TEMPLATE_EXAMPLES = ("Where is SolverX's headquarters?", "What is SolverX's core product?")

@@ -133,7 +133,7 @@ def test_axlab_kg_add_and_incremental_embeddings(tmp_path: Path) -> None:
     loaded = cli(
         "kg",
         "load",
-        str(REPO / "data" / "solverx_knowledge.jsonl"),
+        str(REPO / "data" / "solverx" / "knowledge.jsonl"),
         "--store",
         "oxigraph",
         "--store-location",

@@ -194,10 +194,10 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """The seed's comparison table: fixed questions answered in base, LoRA, graph and hybrid modes."""
-    from pipeline.standard_questions import COMPARE_QUESTIONS
+    from pipeline.standard_questions import compare_questions
 
     _run(
-        COMPARE_QUESTIONS,
+        compare_questions(),
         "AX Lab: base vs LoRA vs graph vs hybrid",
         model,
         lora_adapter,
@@ -219,10 +219,10 @@ def verify_general(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """General capability after tuning: capital of Korea, sky colour, Python hello world, one injected fact."""
-    from pipeline.standard_questions import GENERAL_QUESTIONS
+    from pipeline.standard_questions import general_questions
 
     _run(
-        GENERAL_QUESTIONS,
+        general_questions(),
         "AX Lab: general capability per mode",
         model,
         lora_adapter,
@@ -271,7 +271,7 @@ def demo(
 
     from pipeline.demo import run_training
     from pipeline.modes import DEFAULT_HYBRID_ADAPTER, DEFAULT_LORA_ADAPTER
-    from pipeline.standard_questions import COMPARE_QUESTIONS
+    from pipeline.standard_questions import compare_questions
 
     started = time.perf_counter()
 
@@ -287,7 +287,7 @@ def demo(
         engine = AnswerEngine(
             model=model, lora_adapter=DEFAULT_LORA_ADAPTER, hybrid_adapter=DEFAULT_HYBRID_ADAPTER
         )
-        matrix = run_matrix(engine, COMPARE_QUESTIONS, parse_modes(None), max_tokens or 96)
+        matrix = run_matrix(engine, compare_questions(), parse_modes(None), max_tokens or 96)
         out = {
             "training": steps,
             "compare": matrix.to_json(),
@@ -296,7 +296,7 @@ def demo(
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         return
     _run(
-        COMPARE_QUESTIONS,
+        compare_questions(),
         "AX Lab: base vs LoRA vs graph vs hybrid",
         model,
         DEFAULT_LORA_ADAPTER,

@@ -21,7 +21,7 @@ KnowledgeOpt = Annotated[
     typer.Option(
         "--knowledge",
         "-k",
-        help="Knowledge file (default: $AXLAB_KNOWLEDGE or data/solverx_knowledge.jsonl).",
+        help="Knowledge file (default: $AXLAB_KNOWLEDGE or data/solverx/knowledge.jsonl).",
     ),
 ]
 

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
 def prepare(
     knowledge: Path | None = typer.Option(
-        None, help="Knowledge file (default: data/solverx_knowledge.jsonl)."
+        None, help="Knowledge file (default: data/solverx/knowledge.jsonl)."
     ),
     out: Path = typer.Option(Path("data"), "--out", help="Folder for train.jsonl and valid.jsonl."),
     valid_per_fact: int = typer.Option(1, help="Held-out paraphrases per fact and language."),

@@ -1,4 +1,4 @@
-"""The evaluation questions (``data/eval/questions.jsonl``, schema in ``data/eval/README.md``).
+"""The evaluation questions (``data/solverx/eval/questions.jsonl``, schema in ``data/solverx/eval/README.md``).
 
 Loading is all-or-nothing: the first malformed row raises :class:`EvalSetError` whose
 message starts with ``file:line:``.
@@ -47,7 +47,10 @@ class EvalItem:
 
 
 def default_questions_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "data" / "eval" / "questions.jsonl"
+    """The selected knowledge's evaluation set (``eval/questions.jsonl`` in its folder)."""
+    from ontology.paths import knowledge_file
+
+    return knowledge_file("eval/questions.jsonl")
 
 
 def _string_list(value: Any, what: str) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """Scoring: pure functions from (item, answer text, abstained flag) to verdicts and metrics.
 
-Matching rules (documented for eval-set authors in ``data/eval/README.md``):
+Matching rules (documented for eval-set authors in ``data/solverx/eval/README.md``):
 
 * text is compared after NFKC, case-folding, and replacing punctuation with spaces;
 * a keyword containing Hangul matches as a substring (Korean particles attach to words);

@@ -1,0 +1,93 @@
+"""Roles the code asks of the ontology, derived from its axioms rather than named in code.
+
+Generic code never names a domain's classes or properties; it asks for a role:
+
+* the *place hierarchy*: the transitive object property whose domain and range are one class
+  (``partOf`` over ``Place``), and that class with its subclasses;
+* *location* properties: object properties whose range is a place (``locatedIn``, ``partOf``);
+* *temporal*, *numeric* and *text* data properties, by their XSD range;
+* *site* links: object properties whose objects are not places but are themselves located
+  (a company's office, a hospital's department), so "where is X" can go through them.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ontology.schema import CLASS_BY_NAME, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
+
+TEMPORAL_RANGES = frozenset({"gYear", "date"})
+NUMERIC_RANGES = frozenset({"integer", "decimal"})
+
+
+@cache
+def hierarchy_property() -> str | None:
+    """The transitive property that orders places (``partOf``), if the ontology has one."""
+    candidates = [
+        p for p in PROPERTIES if p.transitive and p.kind == "object" and p.domain and p.domain == p.range
+    ]
+    return candidates[0].name if candidates else None
+
+
+@cache
+def place_class() -> str | None:
+    """The class the place hierarchy orders (``Place``)."""
+    name = hierarchy_property()
+    return PROPERTY_BY_NAME[name].range if name else None
+
+
+def is_place_class(class_name: str | None) -> bool:
+    root = place_class()
+    return bool(root and class_name and root in class_ancestors(class_name))
+
+
+@cache
+def place_classes() -> frozenset[str]:
+    return frozenset(name for name in CLASS_BY_NAME if is_place_class(name))
+
+
+@cache
+def location_properties() -> frozenset[str]:
+    """Object properties whose objects are places (including the hierarchy itself)."""
+    return frozenset(p.name for p in PROPERTIES if p.kind == "object" and is_place_class(p.range))
+
+
+@cache
+def temporal_properties() -> frozenset[str]:
+    return frozenset(p.name for p in PROPERTIES if p.kind == "data" and p.range in TEMPORAL_RANGES)
+
+
+@cache
+def numeric_properties() -> frozenset[str]:
+    return frozenset(p.name for p in PROPERTIES if p.kind == "data" and p.range in NUMERIC_RANGES)
+
+
+@cache
+def site_properties() -> frozenset[str]:
+    """Object properties to a non-place class whose members can be located (offices, facilities):
+    the first link of a chain ending in a location property, or a property into a located class."""
+    chained = {
+        first
+        for p in PROPERTIES
+        for first, second in p.chains
+        if second in location_properties() and first not in location_properties()
+    }
+    located = {
+        cls
+        for p in PROPERTIES
+        if p.name in location_properties() and p.domain
+        for cls in CLASS_BY_NAME
+        if p.domain in class_ancestors(cls)
+    }
+    return frozenset(chained) | frozenset(
+        p.name
+        for p in PROPERTIES
+        if p.kind == "object" and p.range in located and not is_place_class(p.range) and p.range != p.domain
+    )
+
+
+@cache
+def site_classes() -> frozenset[str]:
+    """The classes reached by site properties (``Office``), with their subclasses."""
+    ranges = {PROPERTY_BY_NAME[name].range for name in site_properties()}
+    return frozenset(c for c in CLASS_BY_NAME if any(r and r in class_ancestors(c) for r in ranges))
