@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from ontology.schema import CLASS_BY_NAME, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
+from ontology.schema import CLASS_BY_NAME, CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 
 TEMPORAL_RANGES = frozenset({"gYear", "date"})
 NUMERIC_RANGES = frozenset({"integer", "decimal"})
@@ -91,3 +91,23 @@ def site_classes() -> frozenset[str]:
     """The classes reached by site properties (``Office``), with their subclasses."""
     ranges = {PROPERTY_BY_NAME[name].range for name in site_properties()}
     return frozenset(c for c in CLASS_BY_NAME if any(r and r in class_ancestors(c) for r in ranges))
+
+
+@cache
+def location_inheriting_properties() -> frozenset[str]:
+    """Links whose subject is where their object is: the ``p`` of a chain ``p o L -> L`` (``headquarters``)."""
+    return frozenset(
+        first
+        for p in PROPERTIES
+        if p.name in location_properties()
+        for first, second in p.chains
+        if second == p.name and first not in location_properties()
+    )
+
+
+@cache
+def anchor_classes() -> frozenset[str]:
+    """Classes whose individuals make a question about the user's knowledge: every class but the
+    places and those the ontology marks ``axv:generalKnowledge true`` (industries, technologies),
+    which general questions share ("the capital of Bavaria" is not about the organisation)."""
+    return frozenset(c.name for c in CLASSES if not is_place_class(c.name) and not c.general)

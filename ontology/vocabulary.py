@@ -30,6 +30,7 @@ from ontology.errors import OntologyFileError
 
 AXV = Namespace("https://axlab.dev/vocab#")
 PHRASE = AXV.phrase
+GENERAL = AXV.generalKnowledge
 
 #: XSD datatypes a data property's range may name, by AX Lab's short name.
 XSD_NAMES: dict[URIRef, str] = {
@@ -65,6 +66,7 @@ class ClassDef:
     alt_ko: tuple[str, ...] = ()
     comment_en: str = ""
     comment_ko: str = ""
+    general: bool = False  # axv:generalKnowledge: its individuals belong to general knowledge too
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,9 @@ def _classes(graph: Graph, namespace: str, path: Path) -> tuple[ClassDef, ...]:
                 alt_ko=tuple(_texts(graph, node, SKOS.altLabel, "ko")),
                 comment_en=" ".join(_texts(graph, node, RDFS.comment, "en")),
                 comment_ko=" ".join(_texts(graph, node, RDFS.comment, "ko")),
+                general=any(
+                    v.toPython() is True for v in graph.objects(node, GENERAL) if isinstance(v, RdfLiteral)
+                ),
             )
         )
     known = {c.name for c in out}

@@ -71,7 +71,9 @@ def select_knowledge(argv: list[str]) -> list[str]:
     if chosen is not None:
         path = Path(chosen).expanduser()
         if not path.exists():
-            err_console.print(f"[bold red]error:[/] {chosen}: no such knowledge folder or file", highlight=False)
+            err_console.print(
+                f"[bold red]error:[/] {chosen}: no such knowledge folder or file", highlight=False
+            )
             sys.exit(2)
         os.environ["AXLAB_KNOWLEDGE"] = str(path.resolve())
     return rest

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable
 
 from kg.facts import Fact
+from ontology.roles import hierarchy_property, location_properties, place_class
+from ontology.schema import PROPERTY_BY_NAME
 from pipeline.abstain import abstention_sentence
 from pipeline.grounding import Grounding
 from pipeline.prompt import Lang
@@ -44,10 +46,17 @@ _KO_WH = (
     "왜",
     "무슨",
 )
-_PLACE_PREDICATES = ("locatedIn", "hasOfficeIn")
 _YES = {"en": "Yes.", "ko": "네."}
 _NO = {"en": "No.", "ko": "아니요."}
-MAX_CHAIN_STEPS = 6  # longer proofs are cut: the answer stays one readable sentence
+MAX_CHAIN_STEPS = 6
+
+
+def place_predicates() -> list[str]:
+    """Where a thing is: the location properties but the place hierarchy, the most general first."""
+    names = [p for p in sorted(location_properties()) if p != hierarchy_property()]
+    return sorted(
+        names, key=lambda p: PROPERTY_BY_NAME[p].domain is not None
+    )  # longer proofs are cut: the answer stays one readable sentence
 
 
 def is_polar(question: str, lang: Lang) -> bool:
@@ -118,18 +127,18 @@ def polar_place_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     yes when a location fact (asserted or inferred) puts X in P; no when X's location facts
     are known and none does, shown by the fact that places X in a place of P's kind.
     """
-    places = [e for e in grounding.linked if _kind(grounding, e) == "Place"]
+    places = [e for e in grounding.linked if _kind(grounding, e) == place_class()]
     if not places:
         return None
     offices = focus_offices(grounding)
-    subjects = offices or {e for e in grounding.linked if _kind(grounding, e) not in ("Place", "")}
+    subjects = offices or {e for e in grounding.linked if _kind(grounding, e) not in (place_class(), "")}
     weights = grounding.intent_weights
-    top = max((weights.get(p, 0.0) for p in _PLACE_PREDICATES), default=0.0)
-    predicates = [p for p in _PLACE_PREDICATES if top and weights.get(p, 0.0) >= 0.85 * top] or list(
-        _PLACE_PREDICATES
+    top = max((weights.get(p, 0.0) for p in place_predicates()), default=0.0)
+    predicates = [p for p in place_predicates() if top and weights.get(p, 0.0) >= 0.85 * top] or list(
+        place_predicates()
     )
     if offices:  # an office is located somewhere; only a company "has an office in"
-        predicates = ["locatedIn"]
+        predicates = place_predicates()[:1]
     facts = _place_facts(grounding, subjects, predicates)
     if not facts:
         return None

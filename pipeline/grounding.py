@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kg.facts import Fact
+from ontology.roles import anchor_classes
 from pipeline.prompt import Lang
 
 
@@ -31,12 +32,6 @@ class EntityInfo:
 
     def names(self) -> tuple[str, ...]:
         return (self.label_en, self.label_ko, *self.aliases)
-
-
-# Classes whose individuals make a question about the user's knowledge. Places, industries,
-# simulation domains and technologies are shared with general knowledge: "Which city is the
-# capital of Bavaria?" links Bavaria but is a general question, not one about SolverX.
-ANCHOR_CLASSES = frozenset({"Company", "Organization", "Person", "Product", "Office", "FundingRound"})
 
 
 @dataclass(frozen=True)
@@ -64,14 +59,14 @@ class Grounding:
 
     @property
     def anchored(self) -> bool:
-        """Whether the question names an entity of the user's knowledge (see ``ANCHOR_CLASSES``).
+        """Whether the question names an entity of the user's knowledge (:func:`ontology.roles.anchor_classes`).
 
         Without entity information (hand-written groundings) any linked entity counts.
         """
         if not self.entities:
             return bool(self.linked)
         return any(
-            self.entities[entity_id].cls in ANCHOR_CLASSES
+            self.entities[entity_id].cls in anchor_classes()
             for entity_id in self.linked
             if entity_id in self.entities
         )

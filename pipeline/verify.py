@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from kg.facts import Fact
-from ontology.schema import PROPERTY_BY_NAME, class_ancestors
+from ontology.roles import is_place_class, location_properties, place_class, site_classes, site_properties
+from ontology.schema import CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 from pipeline.abstain import answering_facts
 from pipeline.grounding import Grounding
 
@@ -33,8 +34,6 @@ ClaimStatus = Literal["supported", "unsupported", "contradicted"]
 Status = Literal["supported", "unsupported", "contradicted", "fallback"]
 Linker = Callable[[str], Sequence[str]]
 
-LOCATION_PREDICATES = frozenset({"locatedIn", "headquarters", "hasOffice", "hasOfficeIn", "partOf"})
-_WHERE_PREDICATES = frozenset({"locatedIn", "partOf", "hasOfficeIn"})
 _NUMERIC_TYPES = frozenset({"integer", "decimal"})
 
 _NUMBER = re.compile(
@@ -144,14 +143,18 @@ def _fact_numbers(facts: Iterable[Fact], lines: Iterable[str]) -> tuple[set[floa
 
 
 def entity_kind(cls: str) -> str:
-    """The broad kind of a class: Place, Person, Organization, Product, Office..."""
-    try:
-        ancestors = class_ancestors(cls)
-    except KeyError:
-        return cls
-    if ancestors[-1] == "Agent" and len(ancestors) > 1:
+    """The broad kind of a class: its root class (Place, Product, Office...), or the child of the
+    root under a root that only groups kinds (Agent groups Organization and Person)."""
+    ancestors = class_ancestors(cls)
+    if len(ancestors) > 1 and not is_place_class(cls) and _groups_kinds(ancestors[-1]):
         return ancestors[-2]
     return ancestors[-1]
+
+
+def _groups_kinds(root: str) -> bool:
+    """A root nobody describes (no property has it as domain) with several direct subclasses."""
+    children = [c for c in CLASSES if c.parent == root]
+    return len(children) > 1 and not any(p.domain == root for p in PROPERTIES)
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
@@ -278,8 +281,8 @@ def expected_kinds(grounding: Grounding) -> set[str]:
     for fact in primary_facts(grounding):
         if not fact.object_is_literal and fact.object in grounding.entities:
             kinds.add(entity_kind(grounding.entities[fact.object].cls))
-    if set(grounding.intent) & LOCATION_PREDICATES:
-        kinds.add("Place")
+    if set(grounding.intent) & (location_properties() | site_properties()):
+        kinds.add(place_class() or "")
     return kinds
 
 
@@ -294,7 +297,7 @@ def focus_offices(grounding: Grounding) -> set[str]:
     return {
         entity_id
         for entity_id in grounding.linked
-        if entity_id in grounding.entities and entity_kind(grounding.entities[entity_id].cls) == "Office"
+        if entity_id in grounding.entities and grounding.entities[entity_id].cls in site_classes()
     }
 
 
@@ -305,13 +308,13 @@ def target_facts(grounding: Grounding) -> list[Fact]:
     offices = focus_offices(grounding)
     if offices:
         specific = [f for f in specific if _involves(f, offices)] or specific
-    if set(grounding.intent) & _WHERE_PREDICATES:  # "where": the answer is a place, not the office
+    if set(grounding.intent) & location_properties():  # "where": the answer is a place, not the office
         places = [
             f
             for f in specific
             if not f.object_is_literal
             and f.object in grounding.entities
-            and entity_kind(grounding.entities[f.object].cls) == "Place"
+            and is_place_class(grounding.entities[f.object].cls)
         ]
         specific = places or specific
     wanted = set(grounding.answer_classes)
@@ -448,7 +451,7 @@ def verify_answer(
         else:
             claims.append(Claim(label, "entity", "unsupported", entity_id, "not in the retrieved facts"))
 
-    if "Place" in kinds:
+    if place_class() in kinds:
         known = _known_names(grounding)
         mentioned_names = {
             name.lower()

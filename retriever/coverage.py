@@ -9,33 +9,17 @@ import re
 from collections.abc import Iterable, Mapping
 
 from kg.facts import Fact
+from ontology.roles import is_place_class, location_properties, site_classes
 from retriever.intent import Intent
 from retriever.linking import EntityLink
 
-PLACE_CLASSES = frozenset(
-    {
-        "Place",
-        "Continent",
-        "Country",
-        "Province",
-        "State",
-        "County",
-        "City",
-        "District",
-        "Neighborhood",
-        "Area",
-    }
-)
-
 
 def office_places(facts: Iterable[Fact], office_ids: Iterable[str]) -> set[str]:
-    """Places with an office: objects of ``hasOfficeIn`` and of ``locatedIn`` from an office."""
+    """Places with a site: where each site (office) is located (any location property)."""
     offices = set(office_ids)
+    where = location_properties()
     return {
-        f.object
-        for f in facts
-        if not f.object_is_literal
-        and (f.predicate == "hasOfficeIn" or (f.predicate == "locatedIn" and f.subject in offices))
+        f.object for f in facts if not f.object_is_literal and f.predicate in where and f.subject in offices
     }
 
 
@@ -67,7 +51,7 @@ def unsupported_offices(
     if not intent.asks_office:
         return []
     links = list(links)
-    if any(classes.get(link.entity_id) == "Office" for link in links):
+    if any(classes.get(link.entity_id) in site_classes() for link in links):
         return []
     out: list[str] = []
     spans = [(link.start, link.end, link.surface) for link in links]
@@ -75,6 +59,6 @@ def unsupported_offices(
         if not any(name in surface or surface in name for _, _, surface in spans):
             out.append(f"office in {name}")
     for link in links:
-        if classes.get(link.entity_id) in PLACE_CLASSES and link.entity_id not in places_with_office:
+        if is_place_class(classes.get(link.entity_id)) and link.entity_id not in places_with_office:
             out.append(f"office in {link.label}")
     return list(dict.fromkeys(out))

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kg.facts import Fact
+from ontology.roles import hierarchy_property, location_properties
 from ontology.schema import class_ancestors
 from retriever.intent import Intent
 
@@ -32,7 +33,6 @@ WHERE_PRIOR: dict[str, float] = {
     "State": 0.04,
     "Continent": -0.05,
 }
-_WHERE_PREDICATES = ("locatedIn", "hasOfficeIn")
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ def boosts(fact: Fact, signals: Signals) -> dict[str, float]:
         if cls and set(class_ancestors(cls)) & set(signals.intent.answer_classes):
             parts["class"] = W_CLASS
     elif (
-        fact.predicate in _WHERE_PREDICATES
+        fact.predicate in location_properties()
+        and fact.predicate != hierarchy_property()
         and signals.intent.predicates.get(fact.predicate, 0.0) >= 0.5
         and not fact.object_is_literal
     ):

@@ -19,9 +19,15 @@ import numpy as np
 
 from kg.facts import Fact
 from ontology.knowledge import Entity
+from ontology.roles import (
+    is_place_class,
+    location_inheriting_properties,
+    location_properties,
+    site_classes,
+    site_properties,
+)
 from retriever.context import Context, LinkedEntity, ScoredFact
 from retriever.coverage import (
-    PLACE_CLASSES,
     known_series,
     office_places,
     unsupported_offices,
@@ -82,14 +88,17 @@ class Retriever:
             self._by_entity.setdefault(fact.subject, []).append(i)
             if not fact.object_is_literal and fact.predicate != "type" and fact.object != fact.subject:
                 self._by_entity.setdefault(fact.object, []).append(i)
-        self._company_of: dict[str, str] = {}
-        self._headquarters: dict[str, str] = {}  # office -> company
+        self._company_of: dict[str, str] = {}  # site (office) -> its owner (company)
+        self._headquarters: dict[str, str] = {}  # a site whose owner is where it is -> the owner
+        sites, inheriting = site_properties(), location_inheriting_properties()
         for fact in self.facts:
-            if fact.predicate in ("hasOffice", "headquarters"):
+            if fact.object_is_literal:
+                continue
+            if fact.predicate in sites:
                 self._company_of.setdefault(fact.object, fact.subject)
-            if fact.predicate == "headquarters":
+            if fact.predicate in inheriting:
                 self._headquarters[fact.object] = fact.subject
-        offices = [eid for eid, cls in self.classes.items() if cls == "Office"]
+        offices = [eid for eid, cls in self.classes.items() if cls in site_classes()]
         self._places_with_office = office_places(self.facts, offices)
         self._series = known_series(self.facts)
         self._vectors: Vectors | None = None
@@ -154,7 +163,7 @@ class Retriever:
             and self.facts[i].predicate != "type"
             and intent.predicates.get(self.facts[i].predicate, 0.0) >= HOP_MIN_WEIGHT
             and self.facts[i].object not in known
-            and self.classes.get(self.facts[i].object) not in PLACE_CLASSES
+            and not is_place_class(self.classes.get(self.facts[i].object))
         }
         for entity_id in sorted(hops):
             for i in self._by_entity.get(entity_id, ()):
@@ -175,16 +184,17 @@ class Retriever:
     def _drop_headquarters_duplicates(self, indices: list[int], entities: list[LinkedEntity]) -> list[int]:
         """``HQ locatedIn X`` repeats ``Company locatedIn X`` when both are candidates: keep the company's."""
         ids = {e.id for e in entities}
+        location = location_properties()
         company_facts = {
             (self.facts[i].subject, self.facts[i].object)
             for i in indices
-            if self.facts[i].predicate == "locatedIn"
+            if self.facts[i].predicate in location
         }
         kept: list[int] = []
         for i in indices:
             fact = self.facts[i]
             company = self._headquarters.get(fact.subject)
-            if fact.predicate == "locatedIn" and company in ids and (company, fact.object) in company_facts:
+            if fact.predicate in location and company in ids and (company, fact.object) in company_facts:
                 continue
             kept.append(i)
         return kept

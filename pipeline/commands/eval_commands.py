@@ -189,7 +189,9 @@ def eval_command(
     limit: int | None = typer.Option(None, "--limit", min=1, help="At most N questions per category."),
     max_tokens: int = typer.Option(128, "--max-tokens", min=1, help="Generation budget per answer."),
     out: Path = typer.Option(Path("reports"), "--out", help="Directory for eval.md, eval.json, eval.png."),
-    questions: Path = typer.Option(None, "--questions", help="Eval set (default data/solverx/eval/questions.jsonl)."),
+    questions: Path = typer.Option(
+        None, "--questions", help="Eval set (default data/solverx/eval/questions.jsonl)."
+    ),
     model: str | None = typer.Option(None, "--model", help="Model id or path (default: the embedded model)."),
     adapter: str | None = typer.Option(None, "--adapter", help="LoRA adapter for lora/hybrid modes."),
     ablations: bool = typer.Option(
