@@ -64,6 +64,7 @@ from pipeline.server.sparql import (
     run_update,
     warm_up,
 )
+from pipeline.server.web import create_web_router
 from pipeline.types import MODES, Answer, Answerer, Mode
 
 log = logging.getLogger("axlab.server")
@@ -553,6 +554,7 @@ def create_app(
         )
         return JSONResponse(response.model_dump())
 
+    app.include_router(create_web_router())
     _add_security_scheme(app)
     return app
 
