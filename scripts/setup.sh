@@ -13,13 +13,17 @@ if [ "$(uname -s)" = "Linux" ] && command -v apt-get >/dev/null 2>&1; then
     command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)  # HermiT reasoner
     # MLX's Linux CPU wheel ships a reference BLAS; OpenBLAS makes matmuls ~20x faster.
     ldconfig -p 2>/dev/null | grep -q 'libopenblas.so.0' || missing+=(libopenblas0-pthread)
+    # The web page's browser tests drive Debian's chromium (Playwright never downloads one);
+    # a Korean font so that screenshots show Hangul.
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    fc-list :lang=ko 2>/dev/null | grep -q . || missing+=(fonts-nanum)
     if [ ${#missing[@]} -gt 0 ]; then
         sudo=""
         [ "$(id -u)" = "0" ] || sudo="sudo"
         log "installing system packages: ${missing[*]}"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-            || log "warning: could not install ${missing[*]} (HermiT falls back to owlrl; MLX stays on its reference BLAS)"
+            || log "warning: could not install ${missing[*]} (HermiT falls back to owlrl; MLX stays on its reference BLAS; the browser tests need chromium)"
     fi
 fi
 

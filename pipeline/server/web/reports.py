@@ -22,6 +22,14 @@ def report_dirs(configured: Path | None) -> list[Path]:
     return list(dict.fromkeys([Path.cwd() / "reports", REPO_ROOT / "reports"]))
 
 
+def _shown(file: Path) -> str:
+    """The path relative to the working directory when it is below it (no machine paths on the page)."""
+    try:
+        return str(file.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(file)
+
+
 def load_report(configured: Path | None) -> dict[str, Any]:
     """The report without its per-question records (their count stays)."""
     for folder in report_dirs(configured):
@@ -36,7 +44,7 @@ def load_report(configured: Path | None) -> dict[str, Any]:
             raise ReportError(f"{file} is not an evaluation report (not a JSON object)")
         records = data.pop("records", [])
         data["records"] = len(records) if isinstance(records, list) else 0
-        data["file"] = str(file)
+        data["file"] = _shown(file)
         return data
     where = ", ".join(str(folder / REPORT_NAME) for folder in report_dirs(configured))
     raise ReportError(f"no evaluation report ({where}): run 'axlab eval' first")

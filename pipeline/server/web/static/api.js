@@ -64,7 +64,8 @@ export function describeError(error) {
   if (error instanceof ApiError) {
     if (error.status === 429) {
       const when = error.retryAfter ? `in ${error.retryAfter} s` : "shortly";
-      return `The server is at capacity (HTTP 429): ${error.message}. Try again ${when}.`;
+      const advice = /retry/i.test(error.message) ? "" : ` Try again ${when}.`;
+      return `The server is at capacity (HTTP 429): ${error.message}.${advice}`;
     }
     return error.status ? `${error.message} (HTTP ${error.status})` : error.message;
   }
