@@ -459,3 +459,21 @@ def test_evaluation_view_draws_the_report(ui: Session) -> None:
     ui.page.set_viewport_size({"width": 375, "height": 800})
     assert ui.page.evaluate("document.documentElement.scrollWidth") <= 375
     assert ui.unexpected_errors() == []
+
+
+def test_escape_stops_the_stream_and_the_server_stops_generating(ui: Session, config: dict[str, Any]) -> None:
+    question = config["compare_questions"][0]["question"]
+    ui.open()
+    # base mode: no gate and no graph context, the model writes until max_tokens
+    ask_in_page(ui, question, "base", min(400, config["max_tokens_limit"]))
+    ui.page.wait_for_selector("#ask-answer[data-state=streaming]", timeout=ANSWER_MS)
+    ui.page.keyboard.press("Escape")
+    ui.page.wait_for_selector("#ask-error:not([hidden])")
+    assert ui.page.inner_text("#ask-error") == "Stopped."
+    assert ui.page.inner_text("#ask-answer").strip()  # what was streamed stays
+    assert ui.page.is_enabled("#ask-submit") and ui.page.is_disabled("#ask-stop")
+    deadline = time.monotonic() + 30
+    while httpx.get(ui.url + "/health", timeout=10).json()["generation"]["running"]:
+        assert time.monotonic() < deadline, "the server kept generating for a client that left"
+        time.sleep(0.1)
+    assert ui.unexpected_errors() == []
