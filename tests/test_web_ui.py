@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ import httpx
 import pytest
 
 from ontology.paths import REPO_ROOT
+from pipeline.standard_questions import eval_questions
 
 pytestmark = pytest.mark.model
 
@@ -42,6 +45,8 @@ CHROMIUM_ARGS = [
 STARTUP_S = 420
 ANSWER_MS = 240_000
 QUESTION_TOKENS = 24
+HANGUL = re.compile("[\uac00-\ud7a3]")
+SECOND_KNOWLEDGE = REPO_ROOT / "data" / "harbor_health"  # the shipped second domain
 
 
 def chromium_or_skip() -> str:
@@ -65,14 +70,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    chromium_or_skip()
+@contextmanager
+def running_server(log: Path, *args: str) -> Iterator[str]:
+    """``python -m pipeline [args] serve --port P`` as a process; its URL once /health answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, "-m", "pipeline", "serve", "--port", str(port), "--queue-size", "0"]
+    command = [sys.executable, "-m", "pipeline", *args, "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -96,6 +100,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chromium_or_skip()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with running_server(log, "serve", "--queue-size", "0") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -152,11 +164,6 @@ def edges(root: Any) -> list[dict[str, str]]:
         "els => els.map(e => ({subject: e.dataset.subject, predicate: e.dataset.predicate, "
         "object: e.dataset.object, inferred: e.dataset.inferred, order: e.dataset.order ?? ''}))",
     )
-
-
-def eval_questions() -> list[dict[str, Any]]:
-    lines = (REPO_ROOT / "data" / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 def wait_until(page: Any, expression: str, timeout_ms: int = 30_000) -> None:
@@ -429,7 +436,7 @@ def test_server_at_capacity_429_then_the_page_keeps_working(ui: Session, config:
     finally:
         worker.join(timeout=300)
     assert outcome.get("status") == 200
-    korean = next(q for q in eval_questions() if q["lang"] == "ko")["question"]
+    korean = next(q for q in eval_questions() if HANGUL.search(q))
     ui.page.fill("#ask-question", korean)  # now that the server is free, a question in Korean
     ui.page.click("#ask-submit")
     ui.page.wait_for_selector("#ask-answer[data-state=done]", timeout=ANSWER_MS)
@@ -477,3 +484,43 @@ def test_escape_stops_the_stream_and_the_server_stops_generating(ui: Session, co
         assert time.monotonic() < deadline, "the server kept generating for a client that left"
         time.sleep(0.1)
     assert ui.unexpected_errors() == []
+
+
+def test_the_page_follows_another_knowledge(browser: Any, tmp_path: Path) -> None:
+    """``--knowledge`` another folder: the page shows it, its compare questions, example
+    queries built from its ontology, and its entities."""
+    if not SECOND_KNOWLEDGE.is_dir():
+        pytest.skip(f"no second knowledge folder at {SECOND_KNOWLEDGE}")
+    args = ("--knowledge", str(SECOND_KNOWLEDGE), "serve", "--no-warm")
+    with running_server(tmp_path / "serve.log", *args) as url:
+        config = httpx.get(url + "/ui/config", timeout=30).json()
+        assert config["knowledge"]["name"] == SECOND_KNOWLEDGE.name
+        lines = (SECOND_KNOWLEDGE / "questions" / "compare.jsonl").read_text(encoding="utf-8").splitlines()
+        fixed = [json.loads(line)["question"] for line in lines if line.strip()]
+        assert [q["question"] for q in config["compare_questions"]] == fixed
+        entity = httpx.get(url + "/ui/entities", params={"limit": 1}, timeout=30).json()["entities"][0]
+
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        ui = Session(page, url)
+        page.on("console", lambda m: ui.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: ui.errors.append(f"pageerror: {e}"))
+        try:
+            ui.open("compare")
+            assert page.inner_text("#loaded-knowledge") == f"knowledge: {SECOND_KNOWLEDGE.name}"
+            shown = page.eval_on_selector_all("#compare-fixed button", "els => els.map(e => e.textContent)")
+            assert shown == fixed
+            ui.open("sparql")
+            assert page.input_value("#sparql-query") == config["examples"][0]["query"]
+            page.click("#sparql-run")
+            page.wait_for_selector("#sparql-table:not([hidden]) tbody tr")
+            ui.open("browse")
+            page.fill("#browse-q", entity["label"]["ko"])
+            page.click("#browse-form button[type=submit]")
+            page.click(f"#browse-results li[data-entity='{entity['id']}'] a")
+            page.wait_for_selector("#entity:not([hidden]) .facts")
+            assert page.inner_text("#entity-title").startswith(entity["label"]["en"])
+            ui.shot("second-knowledge")
+            assert ui.unexpected_errors() == []
+        finally:
+            context.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ontology.paths import FACTS_NAME
 from ontology.rdf import PREFIXES
 from pipeline.prompt import MAX_QUESTION_CHARS
 from pipeline.server.web.browse import is_browsable
@@ -20,20 +21,24 @@ DEFAULT_PAGE_MAX_TOKENS = 128
 
 
 def compare_questions() -> list[dict[str, str]]:
-    """The fixed questions of ``axlab compare`` (one place to change when they move)."""
-    from pipeline.standard_questions import COMPARE_QUESTIONS
+    """The fixed questions of ``axlab compare`` for the selected knowledge."""
+    from pipeline.standard_questions import compare_questions as fixed
 
-    return [{"id": q.id, "question": q.question, "kind": q.kind} for q in COMPARE_QUESTIONS]
+    return [{"id": q.id, "question": q.question, "kind": q.kind} for q in fixed()]
+
+
+def knowledge_name(path: Path) -> str:
+    """The folder's name for a knowledge folder's facts file, else the file's stem."""
+    return path.parent.name if path.name == FACTS_NAME else path.stem
 
 
 def knowledge_info(kg: Any, triples: int) -> dict[str, Any]:
-    """Name (file or folder name) and path of the loaded knowledge, when the graph knows it."""
+    """Name and path of the loaded knowledge (``--knowledge``), when the graph knows it."""
     knowledge = getattr(kg, "knowledge", None)
     path = getattr(knowledge, "path", None)
-    name = getattr(knowledge, "name", None) or (Path(path).stem if path else None)
     entities = len(kg.entities) if is_browsable(kg) else 0
     return {
-        "name": str(name or "knowledge graph"),
+        "name": knowledge_name(Path(path)) if path else "knowledge graph",
         "path": str(path) if path else None,
         "entities": entities,
         "triples": triples,

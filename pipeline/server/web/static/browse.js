@@ -76,7 +76,7 @@ export function initBrowse(config, { openQuery }) {
       direction === "out" ? null : [termNode(fact.subject), " "],
       h("span", { class: "predicate" }, label(fact.predicate)),
       " ",
-      direction === "out" ? termNode(fact.object) : null,
+      direction === "out" ? termNode(fact.object) : h("span", { class: "self" }, label(fact.object)),
       fact.source_rows.length && !fact.inferred ? h("span", { class: "rows" }, ` (row ${fact.source_rows.join(", ")})`) : null,
     );
     if (fact.inferred && fact.proof.length) {

@@ -32,7 +32,7 @@ export function initEvaluation() {
       h(
         "p",
         { class: "muted" },
-        `${report.file} · ${report.created ?? ""} · ${setup.items ?? "?"} questions × ${modes.length} modes · max tokens ${
+        `${report.file} · ${report.created ?? ""} · ${setup.items ?? "?"} questions (${setup.questions ?? "?"}) × ${modes.length} modes · max tokens ${
           setup.max_tokens ?? "?"
         } · ${report.wall_time_s ? formatMs(report.wall_time_s * 1000) : ""}`,
       ),
