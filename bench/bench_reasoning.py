@@ -129,7 +129,9 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="axlab-bench-") as tmp:
-        cases: list[tuple[str, Path, bool]] = [("solverx", REPO / "data" / "solverx" / "knowledge.jsonl", True)]
+        cases: list[tuple[str, Path, bool]] = [
+            ("solverx", REPO / "data" / "solverx" / "knowledge.jsonl", True)
+        ]
         for size in sizes:
             path = Path(tmp) / f"gazetteer-{size}.jsonl"
             with path.open("w", encoding="utf-8") as handle:

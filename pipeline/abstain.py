@@ -16,34 +16,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kg.facts import Fact
+from ontology.roles import location_properties, site_properties
 from ontology.schema import PROPERTIES, PROPERTY_BY_NAME
 from pipeline.grounding import Grounding
 from pipeline.prompt import Lang
 
 Route = Literal["general", "grounded", "abstain"]
-
-#: Korean names of attributes the retriever reports as unsupported (vocabulary, not facts).
-_ATTRIBUTE_KO: dict[str, str] = {
-    "revenue": "매출",
-    "sales": "매출",
-    "profit": "이익",
-    "stock ticker": "주식 종목 코드",
-    "ticker": "주식 종목 코드",
-    "stock price": "주가",
-    "market cap": "시가총액",
-    "valuation": "기업 가치",
-    "patents": "특허",
-    "patent": "특허",
-    "other executives": "다른 임원",
-    "executives": "임원",
-    "cfo": "CFO(최고재무책임자)",
-    "coo": "COO(최고운영책임자)",
-    "office": "사무소",
-    "other offices": "다른 사무소",
-    "offices": "사무소",
-    "competitors": "경쟁사",
-    "investors": "투자자",
-}
 
 _ABSTAIN_PATTERNS = re.compile(
     r"(i\s+(?:do\s+not|don['’]t)\s+know|not\s+(?:in|contain(?:ed)?\s+in)\s+the\s+facts|"
@@ -53,12 +31,30 @@ _ABSTAIN_PATTERNS = re.compile(
 )
 
 
+#: Why a question is not answered (``Answer.abstention["kind"]``).
+AbstentionKind = Literal["unknown_entity", "unknown_attribute", "no_value", "not_in_knowledge", "no_fact"]
+
+
 @dataclass(frozen=True)
 class GateDecision:
     route: Route
     reason: str
     attribute: str | None = None  # what the knowledge lacks, in the question's language
     subject: str | None = None  # the linked entity's label, in the question's language
+    kind: AbstentionKind | None = None  # set when route == "abstain"
+    known: tuple[str, ...] = ()  # not_in_knowledge: what the knowledge has instead, by label
+
+    def abstention(self) -> dict[str, object] | None:
+        """The typed reason, as ``axlab ask --json`` prints it."""
+        if self.route != "abstain":
+            return None
+        return {
+            "kind": self.kind,
+            "attribute": self.attribute,
+            "subject": self.subject,
+            "known": list(self.known),
+            "reason": self.reason,
+        }
 
 
 def _sub_properties(name: str) -> set[str]:
@@ -74,9 +70,6 @@ def _sub_properties(name: str) -> set[str]:
     return found
 
 
-_NO_HOP = frozenset({"type", "locatedIn", "partOf", "hasOfficeIn", "hasOffice", "headquarters"})
-
-
 def answering_facts(grounding: Grounding) -> list[Fact]:
     """Retrieved facts that answer the intent: an intent predicate touching a linked entity."""
     if not grounding.intent:
@@ -90,7 +83,10 @@ def answering_facts(grounding: Grounding) -> list[Fact]:
     reach = linked | {
         fact.object
         for fact in grounding.facts
-        if fact.subject in linked and not fact.object_is_literal and fact.predicate not in _NO_HOP
+        if fact.subject in linked
+        and not fact.object_is_literal
+        and fact.predicate != "type"
+        and fact.predicate not in location_properties() | site_properties()
     }
     return [
         fact
@@ -101,24 +97,33 @@ def answering_facts(grounding: Grounding) -> list[Fact]:
 
 
 def attribute_label(attribute: str, lang: Lang) -> str:
-    """A readable name for an attribute: schema property labels, then the fixed vocabulary."""
+    """A readable name for an attribute: the ontology's label of a property, else the asked words
+    themselves (the retriever reports those in the question's language)."""
     prop = PROPERTY_BY_NAME.get(attribute)
     if prop is not None:
         return prop.label_ko if lang == "ko" else prop.label_en
-    text = attribute.replace("_", " ").strip()
-    if lang == "ko":
-        office = re.match(r"office in (.+)", text, re.IGNORECASE)
-        if office:
-            return f"{office.group(1)} 사무소"
-        series = re.match(r"series (\w+) round", text, re.IGNORECASE)
-        if series:
-            return f"시리즈 {series.group(1)} 투자"
-        return _ATTRIBUTE_KO.get(text.lower(), text)
-    return text
+    return attribute.replace("_", " ").strip()
 
 
-def abstention_sentence(attribute: str | None, subject: str | None, lang: Lang) -> str:
-    """The fixed "I don't know" sentence, e.g. about SolverX's revenue."""
+def abstention_sentence(
+    attribute: str | None,
+    subject: str | None,
+    lang: Lang,
+    kind: str | None = None,
+    known: tuple[str, ...] = (),
+) -> str:
+    """The fixed "I don't know" sentence, e.g. about a company's revenue."""
+    if kind == "unknown_entity" and attribute:
+        if lang == "ko":
+            return f"모르겠습니다: 지식에 {attribute}에 대한 정보가 없습니다."
+        return f"I don't know: the knowledge has nothing about {attribute}."
+    if kind == "not_in_knowledge" and attribute and known:
+        listed = ", ".join(known)
+        if lang == "ko":
+            return f"모르겠습니다: 지식에는 {attribute} 정보가 없습니다. 알려진 곳: {listed}."
+        return f"I don't know of any {attribute}: the {subject or ''} knowledge lists {listed}.".replace(
+            "  ", " "
+        )
     if lang == "ko":
         if attribute and subject:
             return f"모르겠습니다: {subject}에 대한 지식에는 {attribute}에 대한 정보가 없습니다."
@@ -140,22 +145,33 @@ def is_abstention(text: str) -> bool:
 def gate(grounding: Grounding) -> GateDecision:
     """Decide how a question is answered (see the module docstring)."""
     lang = grounding.question_lang
+    if grounding.unknown_entities and grounding.intent and not grounding.anchored:
+        name = grounding.unknown_entities[0]
+        return GateDecision("abstain", f"unknown entity: {name}", name, None, "unknown_entity")
     if not grounding.linked and not grounding.is_domain:
         return GateDecision("general", "no linked entity: a general question")
     if not grounding.anchored:
         return GateDecision("general", "only places or general concepts linked: a general question")
     subject = grounding.label(grounding.linked[0], lang) if grounding.linked else None
     supported = answering_facts(grounding)
-    if grounding.unsupported:  # the retriever already ignores vague cues when one is asked
-        attribute = attribute_label(grounding.unsupported[0], lang)
-        return GateDecision(
-            "abstain", f"unsupported attribute: {grounding.unsupported[0]}", attribute, subject
+    if grounding.unsupported:
+        asked = grounding.unsupported[0]
+        kinds = grounding.unsupported_kinds
+        kind: AbstentionKind = (
+            "not_in_knowledge" if kinds and kinds[0] == "not_in_knowledge" else "unknown_attribute"
         )
+        known = grounding.known_sites if kind == "not_in_knowledge" else ()
+        what = "not in the knowledge" if kind == "not_in_knowledge" else "attribute not in the ontology"
+        return GateDecision("abstain", f"{what}: {asked}", attribute_label(asked, lang), subject, kind, known)
     if grounding.intent and not supported:
         attribute = attribute_label(grounding.intent[0], lang)
         return GateDecision(
-            "abstain", f"no retrieved fact for: {', '.join(grounding.intent)}", attribute, subject
+            "abstain",
+            f"no value in the knowledge for: {', '.join(grounding.intent[:3])}",
+            attribute,
+            subject,
+            "no_value",
         )
     if not grounding.facts:
-        return GateDecision("abstain", "no retrieved fact", None, subject)
+        return GateDecision("abstain", "no retrieved fact", None, subject, "no_fact")
     return GateDecision("grounded", "retrieved facts support an answer")

@@ -196,15 +196,6 @@ def entity_infos(kg: KnowledgeGraph) -> dict[str, EntityInfo]:
     }
 
 
-def intent_weights(question: str) -> dict[str, float]:
-    """The retriever's intent weights for a question (its ``Context`` keeps only their order)."""
-    try:
-        from retriever.intent import detect_intent
-    except ImportError:  # pragma: no cover - an older retriever
-        return {}
-    return dict(detect_intent(question).predicates)
-
-
 def grounding_from_context(
     context: Context,
     lang: Lang,
@@ -225,10 +216,13 @@ def grounding_from_context(
         question_lang=lang,
         linked=tuple(context.linked_ids),
         intent=tuple(context.intent_predicates),
-        intent_weights=intent_weights(context.question),
+        intent_weights=dict(context.intent_weights),
         question=context.question,
         answer_classes=tuple(context.answer_classes),
         unsupported=tuple(context.unsupported_attributes),
+        unsupported_kinds=tuple(context.unsupported_kinds),
+        unknown_entities=tuple(context.unknown_entities),
+        known_sites=tuple(context.known_sites),
         is_domain=context.is_domain,
         facts=tuple(sf.fact for sf in scored),
         lines=tuple(sf.text(lang) for sf in scored),
@@ -388,7 +382,9 @@ class AnswerEngine:
         context: list[dict[str, Any]] = []
         messages: list[Message] = plain_messages(text)
         if decision is not None and decision.route == "abstain":
-            sentence = abstention_sentence(decision.attribute, decision.subject, lang)
+            sentence = abstention_sentence(
+                decision.attribute, decision.subject, lang, decision.kind, decision.known
+            )
             timings["generate"] = 0.0
             timings["verify"] = 0.0
             timings["total"] = _ms(started)
@@ -403,6 +399,7 @@ class AnswerEngine:
                 adapter=None,
                 timings_ms=timings,
                 verification={"status": "supported", "claims": [], "gate": decision.reason},
+                abstention=decision.abstention(),
             )
             return
         if decision is not None and decision.route == "general":

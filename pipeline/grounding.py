@@ -50,6 +50,9 @@ class Grounding:
     question: str = ""
     answer_classes: tuple[str, ...] = ()  # the class the answer should have (Country, City...)
     unsupported: tuple[str, ...] = ()
+    unsupported_kinds: tuple[str, ...] = ()  # parallel to ``unsupported``: why each is not answerable
+    unknown_entities: tuple[str, ...] = ()
+    known_sites: tuple[str, ...] = ()  # where the linked entity's sites are (labels), for "none in X"
     is_domain: bool = False
     facts: tuple[Fact, ...] = ()
     lines: tuple[str, ...] = ()

@@ -26,6 +26,7 @@ class Answer:
     adapter: str | None
     timings_ms: dict[str, float] = field(default_factory=dict)
     verification: dict[str, Any] | None = None
+    abstention: dict[str, Any] | None = None  # why it abstained: {kind, attribute, subject, known, reason}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class Answer:
             "adapter": self.adapter,
             "timings_ms": {name: round(value, 1) for name, value in self.timings_ms.items()},
             "verification": self.verification,
+            "abstention": self.abstention,
         }
 
 

@@ -75,6 +75,12 @@ class Context:
     labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # id -> (en, ko)
     companions: Companions = field(default_factory=dict)
     timings_ms: Mapping[str, float] = field(default_factory=dict)
+    intent_weights: Mapping[str, float] = field(default_factory=dict)  # predicate -> weight (best 1.0)
+    # why each unsupported attribute cannot be answered: "unknown_attribute" (the ontology has no
+    # such property) or "not_in_knowledge" (a named thing the knowledge does not contain)
+    unsupported_kinds: tuple[str, ...] = ()
+    unknown_entities: tuple[str, ...] = ()  # names the question asks about that the knowledge lacks
+    known_sites: tuple[str, ...] = ()  # where the linked entities' sites are, when one elsewhere is asked
 
     @property
     def is_domain(self) -> bool:
@@ -136,6 +142,8 @@ class Context:
             "intent_predicates": list(self.intent_predicates),
             "answer_classes": list(self.answer_classes),
             "unsupported_attributes": list(self.unsupported_attributes),
+            "unsupported_kinds": list(self.unsupported_kinds),
+            "unknown_entities": list(self.unknown_entities),
             "facts": [
                 {**item, "score": round(sf.score, 4), "text": sf.text(self.lang)}
                 for item, sf in zip(self.to_json(self.lang), self.facts, strict=True)

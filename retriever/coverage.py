@@ -1,15 +1,15 @@
-"""What the knowledge cannot answer about offices: an office in a place where there is none.
+"""What the knowledge cannot answer about sites (offices): a site in a place where there is none.
 
 Pure functions; the place sets come from the graph's facts.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 from kg.facts import Fact
 from ontology.roles import is_place_class, location_properties, site_classes
+from ontology.schema import CLASS_BY_NAME
 from retriever.intent import Intent
 from retriever.linking import EntityLink
 
@@ -23,18 +23,13 @@ def office_places(facts: Iterable[Fact], office_ids: Iterable[str]) -> set[str]:
     }
 
 
-_SERIES = re.compile(r"(?:\bseries|시리즈)\s*([A-Za-z])\b", re.IGNORECASE)
-
-
-def known_series(facts: Iterable[Fact]) -> set[str]:
-    """The funding series the knowledge has ("B" for a Series B round)."""
-    return {f.object.upper() for f in facts if f.predicate == "fundingSeries" and f.object_is_literal}
-
-
-def unsupported_rounds(question: str, series: set[str]) -> list[str]:
-    """``Series X round`` for each funding series the question names that the knowledge lacks."""
-    asked = dict.fromkeys(m.group(1).upper() for m in _SERIES.finditer(question))
-    return [f"Series {letter} round" for letter in asked if letter not in series]
+def site_in(place: str, lang: str) -> str:
+    """ "office in Japan" / "Japan 사무소", with the ontology's label of the site class."""
+    site = sorted(site_classes())
+    cls = CLASS_BY_NAME[site[0]] if site else None
+    if lang == "ko":
+        return f"{place} {cls.label_ko if cls else ''}".strip()
+    return f"{cls.label_en if cls else 'site'} in {place}"
 
 
 def unsupported_offices(
@@ -42,23 +37,24 @@ def unsupported_offices(
     links: Iterable[EntityLink],
     classes: Mapping[str, str],
     places_with_office: set[str],
+    lang: str = "en",
 ) -> list[str]:
     """``office in X`` for each place an office is asked about that has none in the knowledge.
 
     Only when the question asks about an office in general ("an office in Japan"); a question
     naming one of the known offices ("Is the R&D center in Gangnam?") is answered by its facts.
     """
-    if not intent.asks_office:
+    if not intent.asks_site:
         return []
     links = list(links)
     if any(classes.get(link.entity_id) in site_classes() for link in links):
         return []
     out: list[str] = []
     spans = [(link.start, link.end, link.surface) for link in links]
-    for name in intent.office_places:
+    for name in intent.site_places:
         if not any(name in surface or surface in name for _, _, surface in spans):
-            out.append(f"office in {name}")
+            out.append(site_in(name, lang))
     for link in links:
         if is_place_class(classes.get(link.entity_id)) and link.entity_id not in places_with_office:
-            out.append(f"office in {link.label}")
+            out.append(site_in(link.label, lang))
     return list(dict.fromkeys(out))

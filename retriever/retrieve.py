@@ -20,6 +20,7 @@ import numpy as np
 from kg.facts import Fact
 from ontology.knowledge import Entity
 from ontology.roles import (
+    hierarchy_property,
     is_place_class,
     location_inheriting_properties,
     location_properties,
@@ -27,15 +28,11 @@ from ontology.roles import (
     site_properties,
 )
 from retriever.context import Context, LinkedEntity, ScoredFact
-from retriever.coverage import (
-    known_series,
-    office_places,
-    unsupported_offices,
-    unsupported_rounds,
-)
+from retriever.coverage import office_places, unsupported_offices
 from retriever.embedding import Embedder, Vectors, fact_embeddings
+from retriever.encoders import multilingual_encoder
 from retriever.errors import RetrieverError
-from retriever.intent import Intent, detect_intent
+from retriever.intent import Intent, IntentReader, unknown_names
 from retriever.linking import EntityLink, build_alias_index, link_entities
 from retriever.ranking import Signals, boosts, score
 from retriever.verbalise import companions_of, verbalise
@@ -100,7 +97,7 @@ class Retriever:
                 self._headquarters[fact.object] = fact.subject
         offices = [eid for eid, cls in self.classes.items() if cls in site_classes()]
         self._places_with_office = office_places(self.facts, offices)
-        self._series = known_series(self.facts)
+        self.intent_reader = IntentReader(multilingual_encoder() if cache or model_path is None else None)
         self._vectors: Vectors | None = None
 
     # --- helpers ------------------------------------------------------------------------------
@@ -123,6 +120,7 @@ class Retriever:
         """Load the model and the fact embeddings now rather than on the first question."""
         self.fact_vectors()
         self.embedder.encode_query("warm-up")
+        self.intent_reader.warm()
 
     def _expand(self, links: list[EntityLink]) -> list[LinkedEntity]:
         out: dict[str, LinkedEntity] = {}
@@ -199,6 +197,24 @@ class Retriever:
             kept.append(i)
         return kept
 
+    def _site_places(self, entities: list[LinkedEntity], lang: str) -> tuple[str, ...]:
+        """Where the linked entities' sites are, as stated (not inferred), by label."""
+        owners = {e.id for e in entities}
+        sites = {site for site, owner in self._company_of.items() if owner in owners}
+        where = location_properties()
+        hierarchy = hierarchy_property()
+        depth: dict[str, int] = {}  # a place's number of larger places (a continent: 0, a country: 1)
+        for f in self.facts:
+            if f.predicate == hierarchy and not f.object_is_literal:
+                depth[f.subject] = depth.get(f.subject, 0) + 1
+        places = [
+            f.object
+            for f in self.facts
+            if f.subject in sites and f.predicate in where and not f.object_is_literal
+        ]
+        level = [p for p in places if depth.get(p, 0) == 1] or places  # countries, where there are any
+        return tuple(dict.fromkeys(self._label(p, lang) for p in level))
+
     # --- the public call ----------------------------------------------------------------------
 
     def retrieve(self, question: str, k: int = 6) -> Context:
@@ -217,13 +233,16 @@ class Retriever:
         timings["link_ms"] = _ms(t)
 
         t = time.perf_counter()
-        intent = detect_intent(question)
         entities = self._expand(links)
-        unsupported = [
-            *intent.unsupported_attributes,
-            *unsupported_offices(intent, links, self.classes, self._places_with_office),
-            *unsupported_rounds(question, self._series),
-        ]
+        intent = self.intent_reader.read(
+            question,
+            [(link.start, link.end) for link in links],
+            [self.classes[e.id] for e in entities if e.id in self.classes],
+        )
+        absent = unsupported_offices(intent, links, self.classes, self._places_with_office, lang)
+        unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
+        unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
+        strangers = unknown_names(question, links) if intent.confidence >= 1.0 and not entities else ()
         candidates = self._candidates(entities, intent, lang) if entities else []
         timings["intent_ms"] = _ms(t)
 
@@ -242,8 +261,12 @@ class Retriever:
             lang=lang,
             entities=tuple(entities),
             intent_predicates=tuple(intent.predicates),
+            intent_weights=dict(intent.predicates),
             answer_classes=intent.answer_classes,
-            unsupported_attributes=tuple(dict.fromkeys(unsupported)),
+            unsupported_attributes=tuple(unsupported),
+            unsupported_kinds=tuple(unsupported.values()),
+            unknown_entities=strangers,
+            known_sites=self._site_places(entities, lang) if absent else (),
             facts=tuple(ranked),
             labels={eid: self.labels[eid] for eid in shown if eid in self.labels},
             companions=self.companions,

@@ -175,3 +175,9 @@ def josa(word: str, pair: str) -> str:
     if with_batchim == "으로":
         return word + ("로" if (not batchim or rieul) else "으로")
     return word + (with_batchim if batchim else without)
+
+
+def strip_particle(word: str) -> str:
+    """A Korean word without its trailing particle (the longest that leaves a stem)."""
+    variants = [v for v in token_variants(word) if v != word and len(v) >= 1]
+    return min(variants, key=len) if variants else word
