@@ -40,6 +40,7 @@ from retriever.encoders import Encode
 from retriever.text import compact, has_hangul, nfc, strip_particle
 
 NAME_MATCH = 1.0  # a property's label/altLabel is in the question
+LONGER_NAME = 0.05  # per extra word (Korean: per three syllables) of a fully matched name
 PARTIAL_NAME_MATCH = 0.55  # most words of a multi-word label are
 TYPE_BONUS = 0.35  # the question word asks for the property's kind of value (when -> a year)
 CLASS_BONUS = 0.35  # the question names the class of the property's values ("which department")
@@ -56,6 +57,7 @@ Z_SPAN = 1.0
 COSINE_FLOOR = 0.84
 COSINE_SPAN = 0.04
 ASKED_MIN = 0.45  # below this best score, a question about a named entity asks for something unknown
+PLACE_LEAD = 0.05  # a named place class puts the location itself ahead of whatever else matched
 HIERARCHY_WEIGHT = 0.6  # "which country": the place hierarchy answers too, after the location itself
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|\d+|[가-힣]+")
@@ -405,14 +407,25 @@ def _name_score(
     best = 0.0
     for name in names_en:
         hits = sum(1 for w in name if w in words)
-        if hits == len(name):
-            return NAME_MATCH
+        if hits == len(name):  # a longer name is the more specific reading ("chief technology officer")
+            best = max(best, NAME_MATCH + LONGER_NAME * min(len(name) - 1, 3))
+            continue
         if (len(name) >= 2 and hits >= 2) or (len(name) >= 3 and hits * 3 >= len(name) * 2):
             best = max(best, PARTIAL_NAME_MATCH)
     for key in names_ko:
         if key and key in ko:
-            return NAME_MATCH
+            best = max(best, NAME_MATCH + LONGER_NAME * min(len(key) // 3, 3))
     return best
+
+
+def _long_name_words(words: set[str]) -> set[str]:
+    """The question's words inside a fully matched property name of two words or more."""
+    taken: set[str] = set()
+    for profile in profiles():
+        for name in profile.names_en:
+            if len(name) >= 2 and all(w in words for w in name):
+                taken.update(name)
+    return taken
 
 
 def asked_types(question: str) -> tuple[str, ...]:
@@ -430,10 +443,13 @@ def asked_types(question: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def mentioned_classes(question: str, spans: Iterable[tuple[int, int]] = ()) -> tuple[str, ...]:
-    """Classes the question names by a label or altLabel ("which country", "어느 나라")."""
+def mentioned_classes(
+    question: str, spans: Iterable[tuple[int, int]] = (), taken: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Classes the question names by a label or altLabel ("which country", "어느 나라"); ``taken``
+    words belong to a longer property name ("chief technology officer" is not "technology")."""
     masked = _mask(question, spans)
-    words = set(content_words(masked))
+    words = set(content_words(masked)) - set(taken)
     ko = _ko_key(masked)
     ko_words = {strip_particle(w.split("(")[0]) for w in masked.split() if has_hangul(w)}
     hits = [
@@ -639,7 +655,7 @@ class IntentReader:
         words = set(content_words(masked))
         ko = _ko_key(masked)
         types = asked_types(text)
-        classes = mentioned_classes(text, spans)
+        classes = mentioned_classes(text, spans, _long_name_words(words))
         reachable = one_hop_classes(entity_classes)
         semantic = self._semantic_scores(masked) if masked.strip() and not _only_acronyms(text, spans) else {}
         scores: dict[str, float] = {}
@@ -657,11 +673,13 @@ class IntentReader:
             scores[profile.name] = round(score, 4)
         place_asked = [c for c in classes if is_place_class(c)]
         if place_asked:  # "which country ...": a location question whose answer is of that class
+            top = max(scores.values(), default=1.0)
             for name in location_properties():
+                prop = PROPERTY_BY_NAME[name]
                 boost = (
-                    HIERARCHY_WEIGHT if PROPERTY_BY_NAME[name].domain == PROPERTY_BY_NAME[name].range else 1.0
+                    HIERARCHY_WEIGHT if prop.domain == prop.range else (1.0 if prop.domain is None else 0.9)
                 )
-                scores[name] = max(scores[name], boost * max(scores.values(), default=1.0), boost)
+                scores[name] = max(scores[name], boost * (top + PLACE_LEAD), boost)
         best = max(scores.values(), default=0.0)
         weights = (
             {n: round(s / best, 4) for n, s in scores.items() if best > 0 and s >= KEEP_SHARE * best}

@@ -120,7 +120,9 @@ def test_mode_that_fails_first_is_skipped_with_one_line_reason() -> None:
 def test_report_structure(tmp_path: Path) -> None:
     items = _slice()
     run = run_eval(ScriptedAnswerer(items), items, ["base", "lora", "graph", "hybrid"])
-    report = build_report(run, {"questions": "data/solverx/eval/questions.jsonl", "limit": 2, "max_tokens": 64})
+    report = build_report(
+        run, {"questions": "data/solverx/eval/questions.jsonl", "limit": 2, "max_tokens": 64}
+    )
     paths = write_report(report, tmp_path / "reports")
 
     data = json.loads(paths["json"].read_text(encoding="utf-8"))
