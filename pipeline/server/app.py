@@ -64,6 +64,7 @@ from pipeline.server.sparql import (
     run_update,
     warm_up,
 )
+from pipeline.server.sparql_pool import QueryPool
 from pipeline.types import MODES, Answer, Answerer, Mode
 
 log = logging.getLogger("axlab.server")
@@ -83,8 +84,26 @@ class ServiceState:
         self.settings = settings
         self.scheduler = GenerationScheduler(answerer, settings.queue_size, settings.retry_after_min_s)
         self.sparql = QueryRunner(settings.sparql_workers, settings.query_timeout)
+        self.pool: QueryPool | None = None  # read queries in worker processes (see sparql_pool)
+        if settings.sparql_processes and callable(getattr(kg, "to_nquads", None)):
+            self.pool = QueryPool(
+                settings.sparql_workers,
+                settings.query_timeout,
+                settings.sparql_memory_mb,
+                settings.max_result_bytes,
+            )
         self.started = int(time.time())
         self.triples = count_triples(kg)
+
+    def snapshot(self) -> bytes:
+        """The graph's quads for the query workers (call in a thread: it reads the whole store)."""
+        to_nquads: Callable[[], bytes] = getattr(self.kg, "to_nquads")  # noqa: B009
+        return to_nquads()
+
+    def sparql_stats(self) -> dict[str, Any]:
+        if self.pool is None:
+            return {**self.sparql.stats(), "processes": 0, "worker_deaths": 0}
+        return self.pool.stats()
 
 
 def sparql_request_body(field: str, direct_media_type: str) -> dict[str, Any]:
@@ -191,7 +210,10 @@ def create_app(
         kg = await asyncio.to_thread(kg_factory)
         answerer = await asyncio.to_thread(answerer_factory)
         state = ServiceState(answerer, kg, settings)
-        await asyncio.to_thread(warm_up, kg)
+        if state.pool is not None:
+            await state.pool.start(await asyncio.to_thread(state.snapshot))
+        else:
+            await asyncio.to_thread(warm_up, kg)
         warm = getattr(answerer, "warm", None)
         if settings.warm and callable(warm):  # load the model(s) now, not on the first request
             try:
@@ -204,6 +226,8 @@ def create_app(
             yield
         finally:
             state.scheduler.shutdown()
+            if state.pool is not None:
+                await state.pool.close()
 
     app = FastAPI(
         title="AX Lab",
@@ -254,12 +278,13 @@ def create_app(
             "modes": list(MODES),
             "updates_enabled": settings.update_token is not None,
             "generation": state.scheduler.stats(),
-            "sparql": state.sparql.stats(),
+            "sparql": state.sparql_stats(),
         }
 
     # -- /ask ------------------------------------------------------------------------------
     generation_responses: dict[int | str, dict[str, Any]] = {
         400: {"model": ErrorResponse, "description": "max_tokens above this server's limit"},
+        409: {"model": ErrorResponse, "description": "The mode is not available here (adapter not trained)"},
         413: {"model": ErrorResponse, "description": "Request body too large"},
         429: {"model": ErrorResponse, "description": "Generation queue full; see Retry-After"},
         503: {"model": ErrorResponse, "description": "The answerer failed (e.g. model unavailable)"},
@@ -322,7 +347,12 @@ def create_app(
             return sparql_error(400, "missing SPARQL query: pass it as the 'query' parameter")
         accept = request.headers.get("accept")
         try:
-            result = await state.sparql.run(lambda: run_query(state.kg, text, accept, settings.max_results))
+            if state.pool is not None:
+                result = await state.pool.run(text, accept, settings.max_results)
+            else:
+                result = await state.sparql.run(
+                    lambda: run_query(state.kg, text, accept, settings.max_results)
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -446,12 +476,14 @@ def create_app(
         update_text = text
         kg = state.kg
 
-        def work() -> int:
+        def work() -> tuple[int, bytes | None]:
             run_update(kg, update_text)
-            return count_triples(kg)
+            return count_triples(kg), state.snapshot() if state.pool is not None else None
 
         try:
-            state.triples = await state.sparql.run(work, write=True, interruptible=False)
+            state.triples, snapshot = await state.sparql.run(work, write=True, interruptible=False)
+            if state.pool is not None and snapshot is not None:
+                state.pool.refresh(snapshot)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

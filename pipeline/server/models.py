@@ -70,10 +70,12 @@ class GenerationStats(BaseModel):
 
 
 class SparqlStats(BaseModel):
-    running: int
-    workers: int
+    running: int = Field(description="Read queries in progress.")
+    workers: int = Field(description="Read queries that may run at once.")
     timeouts: int
-    interrupted: int
+    interrupted: int = Field(description="Queries stopped at the time limit (worker killed).")
+    processes: int = Field(description="Query worker processes alive (0: queries run in threads).")
+    worker_deaths: int = Field(description="Workers that died mid-query (e.g. past their memory cap).")
 
 
 class HealthResponse(BaseModel):
