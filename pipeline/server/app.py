@@ -49,6 +49,7 @@ from pipeline.server.models import (
     ModelCard,
     ModelList,
     OpenAIError,
+    is_blank,
 )
 from pipeline.server.settings import ServerSettings
 from pipeline.server.sparql import (
@@ -249,7 +250,8 @@ def create_app(
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = jsonable_errors(exc)
         if is_openai_path(request):
-            first = errors[0] if errors else {}
+            # the deepest error: of a union's alternatives, the one that got furthest
+            first = max(errors, key=lambda e: len(e.get("loc", ()))) if errors else {}
             where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
             return openai_error(
                 400, f"invalid request: {where}: {first.get('msg', 'invalid')}", "invalid_request_error"
@@ -297,6 +299,9 @@ def create_app(
         limit_error = check_max_tokens(body.max_tokens, settings)
         if limit_error:
             return JSONResponse({"detail": limit_error}, status_code=400)
+        unavailable = mode_unavailable(state.answerer, body.mode)
+        if unavailable:
+            return JSONResponse({"detail": unavailable}, status_code=409)
         try:
             job = state.scheduler.submit(body.question, body.mode, body.max_tokens)
         except QueueFull as exc:
@@ -496,7 +501,7 @@ def create_app(
     # -- OpenAI-compatible ------------------------------------------------------------------
     openai_responses: dict[int | str, dict[str, Any]] = {
         400: {"model": OpenAIError, "description": "Invalid request"},
-        404: {"model": OpenAIError, "description": "Unknown model"},
+        404: {"model": OpenAIError, "description": "Unknown model, or its adapter is not trained here"},
         413: {"model": ErrorResponse, "description": "Request body too large"},
         429: {"model": OpenAIError, "description": "Generation queue full; see Retry-After"},
         503: {"model": OpenAIError, "description": "The answerer failed"},
@@ -540,7 +545,11 @@ def create_app(
             return openai_error(400, "only n=1 is supported", "invalid_request_error")
         question = last_user_message(body)
         if question is None:
-            return openai_error(400, "no user message with text content", "invalid_request_error")
+            return openai_error(
+                400,
+                "no user message with visible text (only whitespace, control or zero-width characters?)",
+                "invalid_request_error",
+            )
         if len(question) > MAX_QUESTION_CHARS:
             return openai_error(
                 400,
@@ -551,6 +560,9 @@ def create_app(
         limit_error = check_max_tokens(max_tokens, settings)
         if limit_error:
             return openai_error(400, limit_error, "invalid_request_error")
+        unavailable = mode_unavailable(state.answerer, mode)
+        if unavailable:
+            return openai_error(404, unavailable, "invalid_request_error", "model_not_found")
         try:
             job = state.scheduler.submit(question, mode, max_tokens)
         except QueueFull as exc:
@@ -615,6 +627,20 @@ def jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def mode_unavailable(answerer: Any, mode: Mode) -> str | None:
+    """Why ``mode`` cannot answer here (e.g. its adapter is not trained), when the answerer can
+    tell (``adapter_for``): checked before queueing, so it is a quick 4xx and not a 503."""
+    adapter_for = getattr(answerer, "adapter_for", None)
+    if not callable(adapter_for):
+        return None
+    try:
+        adapter_for(mode)
+    except user_error_types() as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"mode '{mode}' is not available on this server: {first}"
+    return None
+
+
 def check_max_tokens(max_tokens: int | None, settings: ServerSettings) -> str | None:
     if max_tokens is not None and max_tokens > settings.max_tokens_limit:
         return f"max_tokens must be <= {settings.max_tokens_limit} on this server"
@@ -653,7 +679,7 @@ def last_user_message(body: ChatCompletionRequest) -> str | None:
     for message in reversed(body.messages):
         if message.role == "user":
             text = message.text()
-            return text if text.strip() else None
+            return None if is_blank(text) else text
     return None
 
 
