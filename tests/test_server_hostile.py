@@ -236,10 +236,30 @@ def test_half_open_connections_are_closed(served: Served) -> None:
                 closed = True
             if not closed:
                 open_left.append(sock)
-        assert trickle_closed or trickler not in open_left
+        assert trickle_closed or trickler not in open_left, "the trickling client kept its connection"
         assert not open_left, f"{len(open_left)} of {len(sockets)} half-open connections still open"
     finally:
         for sock in sockets:
             sock.close()
     with httpx.Client(base_url=served.url, timeout=1.0) as client:
         assert client.get("/health").status_code == 200
+
+
+# -------------------------------------------------------------------------------- memory
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
+def test_a_query_past_the_memory_cap_ends_its_worker_only() -> None:
+    """Sorting a triple cross product needs gigabytes: the worker's allocation fails, that
+    query is a 503, and the service (and the next query) carry on."""
+    from pipeline.server import ServerSettings
+    from pipeline.server.testing import ScriptedAnswerer, serve_double
+
+    settings = ServerSettings(sparql_memory_mb=400, query_timeout=30)
+    with (
+        serve_double(ScriptedAnswerer(), settings) as server,
+        httpx.Client(base_url=server.url, timeout=60) as http,
+    ):
+        status, elapsed, body = sparql(http, "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?i ?f ?c")
+        assert status == 503 and "worker process" in body, (status, body)
+        assert elapsed < 20
+        assert http.get("/health").json()["sparql"]["worker_deaths"] == 1
+        assert sparql(http, "ASK { ?s ?p ?o }")[0] == 200
