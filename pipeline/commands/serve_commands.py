@@ -96,6 +96,7 @@ def serve(
             max_results=max_results,
             max_body_bytes=max_body_bytes,
             warm=warm,
+            sparql_prestart=True,
         )
     except ValueError as exc:
         raise AxlabError(str(exc)) from None

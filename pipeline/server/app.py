@@ -212,7 +212,7 @@ def create_app(
         answerer = await asyncio.to_thread(answerer_factory)
         state = ServiceState(answerer, kg, settings)
         if state.pool is not None:
-            await state.pool.start(await asyncio.to_thread(state.snapshot))
+            await state.pool.start(await asyncio.to_thread(state.snapshot), settings.sparql_prestart)
         else:
             await asyncio.to_thread(warm_up, kg)
         warm = getattr(answerer, "warm", None)

@@ -27,6 +27,7 @@ class ServerSettings:
     max_tokens_limit: int = 4096  # largest max_tokens a client may ask for (<= the schema's 4096)
     sparql_workers: int = 4  # SPARQL queries running at once (each in its own worker process)
     sparql_processes: bool = True  # read queries in killable worker processes (False: threads)
+    sparql_prestart: bool = False  # start every worker process at startup (axlab serve does)
     sparql_memory_mb: int = 2048  # address-space cap of a worker process (Linux); 0: none
     max_result_bytes: int = 32 * 1024 * 1024  # a serialised SPARQL result above this gets 413
     retry_after_min_s: int = 1

@@ -122,11 +122,14 @@ class QueryPool:
         self._closed = False
 
     # -- lifecycle --------------------------------------------------------------------------
-    async def start(self, snapshot: bytes) -> None:
-        """Take the first snapshot and start one worker (the others start on demand)."""
+    async def start(self, snapshot: bytes, prestart: bool = False) -> None:
+        """Take the first snapshot and start one worker; the others start on demand, or with
+        ``prestart`` now in the background (so no query of a first burst waits for one)."""
         self._slots = asyncio.Semaphore(self.size)
         self.refresh(snapshot)
         self._check_in(await self._new_worker())
+        for _ in range(self.size - 1 if prestart else 0):
+            self._background(self._spare())
 
     def refresh(self, snapshot: bytes) -> None:
         """A new snapshot (after an update): each worker loads it before its next query."""
@@ -284,6 +287,8 @@ class QueryPool:
 
     async def _spare(self) -> None:
         """Start a worker in the background so the next query does not wait for one."""
+        if self._closed or len(self._workers) + self._spawning >= self.size:
+            return
         try:
             worker = await self._new_worker()
         except Exception as exc:
