@@ -10,8 +10,10 @@ any other non-2xx or transport error is a failure (exit code 1).
     python bench/bench_server.py                 # the scripted answerer (no model)
     python bench/bench_server.py --real          # the real engine (pipeline.engine)
     python bench/bench_server.py --schemathesis 120
+    python bench/bench_server.py --hostile       # axlab serve: 4 mixed clients + a regex attacker
 
-Writes bench/results/server.json and prints a rich table.
+Writes bench/results/server.json (``--hostile``: server_hostile.json; see bench/hostile.py)
+and prints a rich table.
 """
 
 from __future__ import annotations
@@ -57,9 +59,12 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from pipeline.server import ServerSettings, create_app
+    from pipeline.server.connections import guarded_h11
     from pipeline.server.testing import CANNED_ANSWER, ScriptedAnswerer, free_socket
 
-    settings = ServerSettings(queue_size=args.queue_size, query_timeout=args.query_timeout)
+    settings = ServerSettings(
+        queue_size=args.queue_size, query_timeout=args.query_timeout, sparql_prestart=True
+    )  # as axlab serve
     if args.real:
         from pipeline.commands.serve_commands import real_factories
 
@@ -72,7 +77,7 @@ def serve(args: argparse.Namespace) -> None:
     app = create_app(answerer_factory, kg_factory, settings)
     sock = free_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3, http=guarded_h11(10.0))
     server = uvicorn.Server(config)
 
     async def announce() -> None:
@@ -321,12 +326,21 @@ def main() -> int:
     parser.add_argument("--backoff", type=float, default=0.2, help="max seconds a client waits after a 429")
     parser.add_argument("--startup-timeout", type=float, default=600.0)
     parser.add_argument("--schemathesis", type=int, default=0, metavar="SECONDS", help="also fuzz the schema")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=Path, default=None, help="default: bench/results/server[_hostile].json")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    hostile = parser.add_argument_group("--hostile: the real axlab serve under mixed clients and an attacker")
+    hostile.add_argument("--hostile", action="store_true", help="run that scenario (see bench/hostile.py)")
+    hostile.add_argument("--clients", type=int, default=4, help="mixed clients")
+    hostile.add_argument("--hostile-seconds", type=float, default=60.0, help="how long the load lasts")
+    hostile.add_argument("--client-requests", type=int, default=40, help="questions per client at most")
+    hostile.add_argument("--max-tokens", type=int, default=24, help="max_tokens of each question")
     args = parser.parse_args()
     if args.serve:
         serve(args)
         return 0
+    if args.hostile:
+        return hostile_main(args)
+    args.out = args.out or DEFAULT_OUT
     args.mode = args.mode or ("graph" if args.real else "hybrid")
 
     child = ChildServer(args)
@@ -366,6 +380,20 @@ def main() -> int:
         print(f"schemathesis: {fuzz}")
     failed = sum(r.failed for r in results) + (1 if fuzz and fuzz.get("returncode") else 0)
     return 1 if failed else 0
+
+
+def hostile_main(args: argparse.Namespace) -> int:
+    from bench.hostile import run_hostile
+
+    report, problems = run_hostile(args)
+    report["meta"].update(python=platform.python_version(), machine=platform.machine())
+    out = args.out or DEFAULT_OUT.with_name("server_hostile.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    for problem in problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

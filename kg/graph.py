@@ -230,6 +230,14 @@ class KnowledgeGraph:
                 f"SPARQL {prepared.kind} could not be evaluated: {one_line(exc)}"
             ) from None
 
+    def to_nquads(self) -> bytes:
+        """Every quad of the store, named graphs kept: a read-only copy for another evaluator
+        (:class:`kg.native.SnapshotGraph`; the HTTP service's query workers)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            data = self.dataset.serialize(format="nquads", encoding="utf-8")
+        return data if isinstance(data, bytes) else str(data).encode("utf-8")
+
     def _update_view(self) -> Graph:
         """A ConjunctiveGraph over the same store: rdflib's ``Dataset(default_union=True)``
         cannot run ``INSERT DATA`` (rdflib 7.6 unpacks triples as quads). Un-named

@@ -205,3 +205,9 @@ def clear_cache() -> None:
     """Forget every loaded model (tests, or after retraining an adapter in-process)."""
     with _cache_lock:
         _cache.clear()
+
+
+def loaded_models() -> list[LoadedModel]:
+    """The models (with their adapters) loaded so far, in load order (read-only: for /health)."""
+    with _cache_lock:
+        return list(_cache.values())

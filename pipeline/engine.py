@@ -88,6 +88,12 @@ class LoraBackend:
 
         load_model(self.model, adapter)
 
+    def loaded(self) -> list[Path | None]:
+        """The adapters loaded with this model so far (``None``: the base model alone)."""
+        from lora.generate import loaded_models
+
+        return [entry.adapter for entry in loaded_models() if entry.model_id == self.model_id]
+
     def stream(self, messages: Sequence[Message], max_tokens: int, adapter: Path | None) -> Iterator[str]:
         from lora.generate import load_model
 
@@ -109,6 +115,10 @@ class GeneratorBackend:
     @property
     def model_id(self) -> str:
         return str(self.generator.model_id)
+
+    def loaded(self) -> list[Path | None]:
+        """The remote server holds its one model, without adapters."""
+        return [None]
 
     def stream(self, messages: Sequence[Message], max_tokens: int, adapter: Path | None) -> Iterator[str]:
         if adapter is not None:
@@ -334,6 +344,16 @@ class AnswerEngine:
                 warm(adapter)
                 if mode == "hybrid" and self.hybrid_general == "base":
                     warm(None)
+
+    def describe(self) -> dict[str, Any]:
+        """What ``/health`` reports: the model, whether it is loaded, the adapters loaded."""
+        loaded = getattr(self.backend, "loaded", None)
+        entries: list[Path | None] = list(loaded()) if callable(loaded) else []
+        return {
+            "model": self.backend.model_id,
+            "model_loaded": bool(entries),
+            "adapters": [str(adapter) for adapter in entries if adapter is not None],
+        }
 
     # --- answering --------------------------------------------------------------------------
 

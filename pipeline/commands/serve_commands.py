@@ -66,12 +66,22 @@ def serve(
     lora_adapter: str | None = typer.Option(None, "--lora-adapter", help="Adapter for the lora mode."),
     hybrid_adapter: str | None = typer.Option(None, "--hybrid-adapter", help="Adapter for the hybrid mode."),
     warm: bool = typer.Option(True, "--warm/--no-warm", help="Load the model and adapters at startup."),
+    request_timeout: float = typer.Option(
+        10.0,
+        "--request-timeout",
+        min=0.1,
+        help="Seconds a client has to send a whole request (line, headers, body); then the connection is closed.",
+    ),
+    keep_alive: int = typer.Option(
+        5, "--keep-alive", min=1, help="Seconds an idle keep-alive connection stays open."
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve /ask, /health, the SPARQL 1.1 endpoint /sparql and OpenAI-compatible /v1 over HTTP."""
     import uvicorn
 
     from pipeline.server import ServerSettings, create_app
+    from pipeline.server.connections import guarded_h11
 
     token = update_token if update_token and update_token.strip() else None
     if update_token is not None and token is None:
@@ -86,12 +96,21 @@ def serve(
             max_results=max_results,
             max_body_bytes=max_body_bytes,
             warm=warm,
+            sparql_prestart=True,
         )
     except ValueError as exc:
         raise AxlabError(str(exc)) from None
     answerer_factory, kg_factory = real_factories(model, lora_adapter, hybrid_adapter)
     app = create_app(answerer_factory, kg_factory, settings)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=5,
+        timeout_keep_alive=keep_alive,
+        http=guarded_h11(request_timeout),  # h11 with a deadline per request (slowloris)
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -49,6 +49,7 @@ from pipeline.server.models import (
     ModelCard,
     ModelList,
     OpenAIError,
+    is_blank,
 )
 from pipeline.server.settings import ServerSettings
 from pipeline.server.sparql import (
@@ -64,6 +65,7 @@ from pipeline.server.sparql import (
     run_update,
     warm_up,
 )
+from pipeline.server.sparql_pool import QueryPool
 from pipeline.server.web import create_web_router
 from pipeline.types import MODES, Answer, Answerer, Mode
 
@@ -84,8 +86,26 @@ class ServiceState:
         self.settings = settings
         self.scheduler = GenerationScheduler(answerer, settings.queue_size, settings.retry_after_min_s)
         self.sparql = QueryRunner(settings.sparql_workers, settings.query_timeout)
+        self.pool: QueryPool | None = None  # read queries in worker processes (see sparql_pool)
+        if settings.sparql_processes and callable(getattr(kg, "to_nquads", None)):
+            self.pool = QueryPool(
+                settings.sparql_workers,
+                settings.query_timeout,
+                settings.sparql_memory_mb,
+                settings.max_result_bytes,
+            )
         self.started = int(time.time())
         self.triples = count_triples(kg)
+
+    def snapshot(self) -> bytes:
+        """The graph's quads for the query workers (call in a thread: it reads the whole store)."""
+        to_nquads: Callable[[], bytes] = getattr(self.kg, "to_nquads")  # noqa: B009
+        return to_nquads()
+
+    def sparql_stats(self) -> dict[str, Any]:
+        if self.pool is None:
+            return {**self.sparql.stats(), "processes": 0, "worker_deaths": 0}
+        return self.pool.stats()
 
 
 def sparql_request_body(field: str, direct_media_type: str) -> dict[str, Any]:
@@ -192,7 +212,10 @@ def create_app(
         kg = await asyncio.to_thread(kg_factory)
         answerer = await asyncio.to_thread(answerer_factory)
         state = ServiceState(answerer, kg, settings)
-        await asyncio.to_thread(warm_up, kg)
+        if state.pool is not None:
+            await state.pool.start(await asyncio.to_thread(state.snapshot), settings.sparql_prestart)
+        else:
+            await asyncio.to_thread(warm_up, kg)
         warm = getattr(answerer, "warm", None)
         if settings.warm and callable(warm):  # load the model(s) now, not on the first request
             try:
@@ -205,6 +228,8 @@ def create_app(
             yield
         finally:
             state.scheduler.shutdown()
+            if state.pool is not None:
+                await state.pool.close()
 
     app = FastAPI(
         title="AX Lab",
@@ -226,7 +251,8 @@ def create_app(
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = jsonable_errors(exc)
         if is_openai_path(request):
-            first = errors[0] if errors else {}
+            # the deepest error: of a union's alternatives, the one that got furthest
+            first = max(errors, key=lambda e: len(e.get("loc", ()))) if errors else {}
             where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
             return openai_error(
                 400, f"invalid request: {where}: {first.get('msg', 'invalid')}", "invalid_request_error"
@@ -255,12 +281,13 @@ def create_app(
             "modes": list(MODES),
             "updates_enabled": settings.update_token is not None,
             "generation": state.scheduler.stats(),
-            "sparql": state.sparql.stats(),
+            "sparql": state.sparql_stats(),
         }
 
     # -- /ask ------------------------------------------------------------------------------
     generation_responses: dict[int | str, dict[str, Any]] = {
         400: {"model": ErrorResponse, "description": "max_tokens above this server's limit"},
+        409: {"model": ErrorResponse, "description": "The mode is not available here (adapter not trained)"},
         413: {"model": ErrorResponse, "description": "Request body too large"},
         429: {"model": ErrorResponse, "description": "Generation queue full; see Retry-After"},
         503: {"model": ErrorResponse, "description": "The answerer failed (e.g. model unavailable)"},
@@ -273,6 +300,9 @@ def create_app(
         limit_error = check_max_tokens(body.max_tokens, settings)
         if limit_error:
             return JSONResponse({"detail": limit_error}, status_code=400)
+        unavailable = mode_unavailable(state.answerer, body.mode)
+        if unavailable:
+            return JSONResponse({"detail": unavailable}, status_code=409)
         try:
             job = state.scheduler.submit(body.question, body.mode, body.max_tokens)
         except QueueFull as exc:
@@ -323,7 +353,12 @@ def create_app(
             return sparql_error(400, "missing SPARQL query: pass it as the 'query' parameter")
         accept = request.headers.get("accept")
         try:
-            result = await state.sparql.run(lambda: run_query(state.kg, text, accept, settings.max_results))
+            if state.pool is not None:
+                result = await state.pool.run(text, accept, settings.max_results)
+            else:
+                result = await state.sparql.run(
+                    lambda: run_query(state.kg, text, accept, settings.max_results)
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -447,12 +482,14 @@ def create_app(
         update_text = text
         kg = state.kg
 
-        def work() -> int:
+        def work() -> tuple[int, bytes | None]:
             run_update(kg, update_text)
-            return count_triples(kg)
+            return count_triples(kg), state.snapshot() if state.pool is not None else None
 
         try:
-            state.triples = await state.sparql.run(work, write=True, interruptible=False)
+            state.triples, snapshot = await state.sparql.run(work, write=True, interruptible=False)
+            if state.pool is not None and snapshot is not None:
+                state.pool.refresh(snapshot)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -465,7 +502,7 @@ def create_app(
     # -- OpenAI-compatible ------------------------------------------------------------------
     openai_responses: dict[int | str, dict[str, Any]] = {
         400: {"model": OpenAIError, "description": "Invalid request"},
-        404: {"model": OpenAIError, "description": "Unknown model"},
+        404: {"model": OpenAIError, "description": "Unknown model, or its adapter is not trained here"},
         413: {"model": ErrorResponse, "description": "Request body too large"},
         429: {"model": OpenAIError, "description": "Generation queue full; see Retry-After"},
         503: {"model": OpenAIError, "description": "The answerer failed"},
@@ -509,7 +546,11 @@ def create_app(
             return openai_error(400, "only n=1 is supported", "invalid_request_error")
         question = last_user_message(body)
         if question is None:
-            return openai_error(400, "no user message with text content", "invalid_request_error")
+            return openai_error(
+                400,
+                "no user message with visible text (only whitespace, control or zero-width characters?)",
+                "invalid_request_error",
+            )
         if len(question) > MAX_QUESTION_CHARS:
             return openai_error(
                 400,
@@ -520,6 +561,9 @@ def create_app(
         limit_error = check_max_tokens(max_tokens, settings)
         if limit_error:
             return openai_error(400, limit_error, "invalid_request_error")
+        unavailable = mode_unavailable(state.answerer, mode)
+        if unavailable:
+            return openai_error(404, unavailable, "invalid_request_error", "model_not_found")
         try:
             job = state.scheduler.submit(question, mode, max_tokens)
         except QueueFull as exc:
@@ -585,6 +629,20 @@ def jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def mode_unavailable(answerer: Any, mode: Mode) -> str | None:
+    """Why ``mode`` cannot answer here (e.g. its adapter is not trained), when the answerer can
+    tell (``adapter_for``): checked before queueing, so it is a quick 4xx and not a 503."""
+    adapter_for = getattr(answerer, "adapter_for", None)
+    if not callable(adapter_for):
+        return None
+    try:
+        adapter_for(mode)
+    except user_error_types() as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"mode '{mode}' is not available on this server: {first}"
+    return None
+
+
 def check_max_tokens(max_tokens: int | None, settings: ServerSettings) -> str | None:
     if max_tokens is not None and max_tokens > settings.max_tokens_limit:
         return f"max_tokens must be <= {settings.max_tokens_limit} on this server"
@@ -623,7 +681,7 @@ def last_user_message(body: ChatCompletionRequest) -> str | None:
     for message in reversed(body.messages):
         if message.role == "user":
             text = message.text()
-            return text if text.strip() else None
+            return None if is_blank(text) else text
     return None
 
 

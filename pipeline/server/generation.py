@@ -30,6 +30,7 @@ from pipeline.types import Answer, Answerer, Mode
 STREAM_METHOD_NAMES = ("ask_stream", "stream", "stream_ask")
 DISCONNECT_POLL_S = 0.2
 DEFAULT_MODEL_KEY = "default"
+RETRY_AFTER_MAX_S = 600
 
 
 class QueueFull(Exception):
@@ -163,7 +164,8 @@ class GenerationScheduler:
         self._completed = 0
         self._rejected = 0
         self._cancelled = 0
-        self._mean_s = 1.0  # moving average of one generation's duration
+        self._mean_s: float | None = None  # moving average of one generation's duration
+        self._run_started: dict[GenerationJob, float] = {}  # running jobs -> monotonic start
         self._jobs: set[GenerationJob] = set()
         self._closed = False
 
@@ -179,8 +181,15 @@ class GenerationScheduler:
             return self._retry_after_locked()
 
     def _retry_after_locked(self) -> int:
-        estimate = self._mean_s * (self._waiting + 1) / max(1, len(self._executors))
-        return int(min(60, max(self.retry_after_min_s, math.ceil(estimate))))
+        """Seconds until a request queued now would start: what the running generations have
+        left plus one mean generation per waiting request, over the models running in parallel.
+        Before any generation has finished, the mean is at least the running ones' age."""
+        now = time.monotonic()
+        ages = [now - started for started in self._run_started.values()]
+        mean = self._mean_s if self._mean_s is not None else max(ages, default=0.0)
+        left = sum(max(mean - age, 0.0) for age in ages)
+        estimate = (left + mean * self._waiting) / max(1, len(self._executors))
+        return int(min(RETRY_AFTER_MAX_S, max(self.retry_after_min_s, math.ceil(estimate))))
 
     def submit(self, question: str, mode: Mode, max_tokens: int | None) -> GenerationJob:
         loop = asyncio.get_running_loop()
@@ -212,6 +221,7 @@ class GenerationScheduler:
         with self._lock:
             self._waiting -= 1
             self._running += 1
+            self._run_started[job] = time.monotonic()
         job.started.set()
         started = time.perf_counter()
         error: BaseException | None = None
@@ -235,11 +245,13 @@ class GenerationScheduler:
             elapsed = time.perf_counter() - started
             with self._lock:
                 self._running -= 1
+                self._run_started.pop(job, None)
                 if stopped:
                     self._cancelled += 1
                 else:
                     self._completed += 1
-                    self._mean_s = 0.8 * self._mean_s + 0.2 * elapsed
+                    mean = self._mean_s
+                    self._mean_s = elapsed if mean is None else 0.8 * mean + 0.2 * elapsed
                 self._jobs.discard(job)
             job.post(_End(error))
 

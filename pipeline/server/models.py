@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from pipeline.prompt import MAX_QUESTION_CHARS  # the engine's own limit
 from pipeline.types import DEFAULT_MODE, MODES, Mode
@@ -12,10 +13,41 @@ from pipeline.types import DEFAULT_MODE, MODES, Mode
 MAX_TOKENS_CEILING = 4096  # schema bound; a server may be configured lower (then 400)
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty or only whitespace")
-    return value  # verbatim: the question is data, passed on exactly as sent
+# letters that render as nothing (Hangul fillers, the blank Braille pattern)
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in ``text`` (JSON can carry them; no encoder accepts them)."""
+    return next((ch for ch in text if "\ud800" <= ch <= "\udfff"), None)
+
+
+def is_blank(text: str) -> bool:
+    """Whether nothing visible is left after NFKC normalisation: only whitespace, control
+    characters (NUL ...), format characters (zero-width space, joiners, BOM ...) or fillers."""
+    for ch in unicodedata.normalize("NFKC", text):
+        if ch in _INVISIBLE_LETTERS or ch.isspace():
+            continue
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+            return False
+    return True
+
+
+def check_text(value: str) -> str:
+    """Text a client sends to the model: valid Unicode (no lone surrogate), NFC-normalised
+    (canonically the same text: NFD Hangul becomes syllables); otherwise kept as sent."""
+    surrogate = _lone_surrogate(value)
+    if surrogate is not None:
+        raise ValueError(f"contains a lone surrogate (U+{ord(surrogate):04X}): not valid Unicode text")
+    return unicodedata.normalize("NFC", value)
+
+
+def check_question(value: str) -> str:
+    """:func:`check_text`, and some visible text (not only NUL, zero-width or blank characters)."""
+    text = check_text(value)
+    if is_blank(text):
+        raise ValueError("must contain visible text (not only whitespace, control or zero-width characters)")
+    return text
 
 
 class AskRequest(BaseModel):
@@ -28,9 +60,9 @@ class AskRequest(BaseModel):
         examples=["Where is SolverX's R&D center?"],
     )
     mode: Mode = Field(default=DEFAULT_MODE, description="base | lora | graph | hybrid")
-    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_CEILING)
+    max_tokens: StrictInt | None = Field(default=None, ge=1, le=MAX_TOKENS_CEILING)
 
-    _check_question = field_validator("question")(_not_blank)
+    _check_question = field_validator("question")(check_question)
 
 
 class ContextTriple(BaseModel):
@@ -70,10 +102,12 @@ class GenerationStats(BaseModel):
 
 
 class SparqlStats(BaseModel):
-    running: int
-    workers: int
+    running: int = Field(description="Read queries in progress.")
+    workers: int = Field(description="Read queries that may run at once.")
     timeouts: int
-    interrupted: int
+    interrupted: int = Field(description="Queries stopped at the time limit (worker killed).")
+    processes: int = Field(description="Query worker processes alive (0: queries run in threads).")
+    worker_deaths: int = Field(description="Workers that died mid-query (e.g. past their memory cap).")
 
 
 class HealthResponse(BaseModel):
@@ -99,12 +133,22 @@ class TextPart(BaseModel):
     type: str
     text: str | None = None
 
+    @field_validator("text")
+    @classmethod
+    def _valid_text(cls, value: str | None) -> str | None:
+        return None if value is None else check_text(value)
+
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[TextPart] | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _valid_content(cls, value: str | list[TextPart] | None) -> str | list[TextPart] | None:
+        return check_text(value) if isinstance(value, str) else value
 
     def text(self) -> str:
         if self.content is None:
@@ -128,9 +172,9 @@ class ChatCompletionRequest(BaseModel):
     )
     messages: list[ChatMessage] = Field(min_length=1, max_length=256)
     stream: bool | None = False
-    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_CEILING)
-    max_completion_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_CEILING)
-    n: int | None = Field(default=None, ge=1, le=128)
+    max_tokens: StrictInt | None = Field(default=None, ge=1, le=MAX_TOKENS_CEILING)
+    max_completion_tokens: StrictInt | None = Field(default=None, ge=1, le=MAX_TOKENS_CEILING)
+    n: StrictInt | None = Field(default=None, ge=1, le=128)
 
 
 class AxlabExtra(BaseModel):

@@ -25,7 +25,11 @@ class ServerSettings:
     max_results: int = 10_000  # rows of a SELECT, triples of a CONSTRUCT/DESCRIBE
     max_body_bytes: int = 64 * 1024  # request bodies above this get 413
     max_tokens_limit: int = 4096  # largest max_tokens a client may ask for (<= the schema's 4096)
-    sparql_workers: int = 4  # SPARQL queries running at once (each in its own thread)
+    sparql_workers: int = 4  # SPARQL queries running at once (each in its own worker process)
+    sparql_processes: bool = True  # read queries in killable worker processes (False: threads)
+    sparql_prestart: bool = False  # start every worker process at startup (axlab serve does)
+    sparql_memory_mb: int = 2048  # address-space cap of a worker process (Linux); 0: none
+    max_result_bytes: int = 32 * 1024 * 1024  # a serialised SPARQL result above this gets 413
     retry_after_min_s: int = 1
     warm: bool = False  # call answerer.warm(warm_modes) at startup (axlab serve does)
     warm_modes: tuple[str, ...] = ("graph", "hybrid")
@@ -43,5 +47,9 @@ class ServerSettings:
             raise ValueError("max_tokens_limit must be in 1..4096")
         if self.sparql_workers < 1:
             raise ValueError("sparql_workers must be >= 1")
+        if self.sparql_memory_mb < 0:
+            raise ValueError("sparql_memory_mb must be >= 0")
+        if self.max_result_bytes < 1024:
+            raise ValueError("max_result_bytes must be >= 1024")
         if self.update_token is not None and not self.update_token.strip():
             raise ValueError("update_token must not be empty")

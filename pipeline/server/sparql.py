@@ -1,12 +1,15 @@
 """SPARQL 1.1 Protocol: execution with a time and size limit, and content negotiation.
 
-Queries run through the knowledge graph's ``query(text, update=False)`` (so its
-read-only rule and error types apply) in a dedicated thread per query:
+:func:`run_query` runs one query through a graph's ``query(text, update=False)`` (so its
+read-only rule and error types apply). The service calls it inside worker processes over a
+snapshot (:mod:`pipeline.server.sparql_pool`), which the time limit kills; updates, and graphs
+that cannot be copied, run here through :class:`QueryRunner`, in a dedicated thread each:
 
 * at most ``sparql_workers`` such threads live at once (a slot is freed only when its
   thread really ends), so SPARQL never queues behind generation and never piles up;
 * past ``query_timeout`` the request gets 503 and the thread is interrupted with an
-  asynchronous exception (rdflib evaluates in Python, so it stops at the next bytecode);
+  asynchronous exception (it stops at the next bytecode; C code holding the GIL, such as
+  Python's regex, cannot be interrupted: hence the worker processes);
 * results above ``max_results`` rows/triples are refused with 413 (read lazily, so a
   huge result is never materialised);
 * ``SERVICE``, ``FROM``/``FROM NAMED``, ``USING`` and ``LOAD`` are refused (403) by kg's own
