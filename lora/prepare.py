@@ -19,27 +19,15 @@ from lora.rows import ChatRow, chat_row, read_chat_jsonl, write_jsonl
 from ontology.knowledge import Lang
 
 LANGS: tuple[Lang, ...] = ("en", "ko")
-ABSTAIN = {
-    "en": "I don't know. That is not in my knowledge about SolverX.",
-    "ko": "모르겠습니다. 제가 가진 솔버엑스 정보에는 없는 내용입니다.",
-}
-UNKNOWN_TOPICS = {
-    "en": (
-        "What is SolverX's annual revenue?",
-        "What is SolverX's stock ticker?",
-        "How many patents does SolverX hold?",
-        "Who is the CFO of SolverX?",
-        "Does SolverX have an office in Tokyo?",
-        "What was SolverX's profit last year?",
-    ),
-    "ko": (
-        "솔버엑스의 연 매출은 얼마인가요?",
-        "솔버엑스의 주식 종목 코드는 무엇인가요?",
-        "솔버엑스는 특허를 몇 개 보유하고 있나요?",
-        "솔버엑스의 CFO는 누구인가요?",
-        "솔버엑스는 도쿄에 사무소가 있나요?",
-    ),
-}
+
+
+def abstain_answer(lang: Lang) -> str:
+    """The trained "I don't know" answer, naming the knowledge by its ontology's title."""
+    from ontology.schema import VOCABULARY
+
+    if lang == "ko":
+        return f"모르겠습니다. 제가 가진 {VOCABULARY.title_ko} 정보에는 없는 내용입니다."
+    return f"I don't know. That is not in my knowledge ({VOCABULARY.title_en})."
 
 
 @dataclass
@@ -71,30 +59,33 @@ def _load(knowledge_path: Path | None):  # type: ignore[no-untyped-def]
 
 
 def multi_hop_rows(knowledge, system: str | None = None) -> list[tuple[str, ChatRow]]:  # type: ignore[no-untyped-def]
-    """Questions answered by following ``locatedIn`` then ``partOf`` up the gazetteer."""
-    part_of = {t.triple.s: t.triple.o for t in knowledge.triples() if t.triple.p == "partOf" and t.triple.o}
+    """Questions answered by following a location fact up the place hierarchy: for each stated
+    location, the place one below the top of the hierarchy (a country) and the top (a continent)."""
+    from ontology.roles import hierarchy_property, location_properties
+    from ontology.schema import CLASS_BY_NAME
+
+    hierarchy = hierarchy_property()
+    where = location_properties() - {hierarchy}
+    part_of = {t.triple.s: t.triple.o for t in knowledge.triples() if t.triple.p == hierarchy and t.triple.o}
     out: list[tuple[str, ChatRow]] = []
     for sourced in knowledge.triples():
         triple = sourced.triple
-        if triple.p != "locatedIn" or not triple.o or triple.s == "SolverX":
+        if triple.p not in where or not triple.o:
             continue
         chain = [triple.o]
         while chain[-1] in part_of and part_of[chain[-1]] not in chain:
             chain.append(part_of[chain[-1]])
-        for cls_name, en_q, ko_q in (
-            ("Country", "In which country is the {s}?", "{s}{josa} 어느 나라에 있나요?"),
-            ("Continent", "On which continent is the {s}?", "{s}{josa} 어느 대륙에 있나요?"),
-        ):
-            target = next((p for p in chain if knowledge.entities[p].class_ == cls_name), None)
-            if target is None:
+        for target in dict.fromkeys(chain[-2:] if len(chain) > 2 else chain[-1:]):
+            cls = CLASS_BY_NAME.get(knowledge.entities[target].class_)
+            if cls is None:
                 continue
             en_s, ko_s = knowledge.label(triple.s, "en"), knowledge.label(triple.s, "ko")
             path_en = ", ".join(knowledge.label(p, "en") for p in chain[: chain.index(target) + 1])
             path_ko = " ".join(knowledge.label(p, "ko") for p in reversed(chain[: chain.index(target) + 1]))
-            answer_en = f"The {en_s} is in {knowledge.label(target, 'en')} ({path_en})."
+            answer_en = f"{en_s} is in {knowledge.label(target, 'en')} ({path_en})."
             answer_ko = f"{ko_s}{josa(ko_s, '은')} {knowledge.label(target, 'ko')}에 있습니다 ({path_ko})."
-            out.append((sourced.row_id, chat_row(en_q.format(s=en_s), answer_en, system)))
-            ko_question = ko_q.format(s=ko_s, josa=josa(ko_s, "은"))
+            out.append((sourced.row_id, chat_row(f"In which {cls.label_en} is {en_s}?", answer_en, system)))
+            ko_question = f"{ko_s}{josa(ko_s, '은')} 어느 {cls.label_ko}에 있나요?"
             out.append((sourced.row_id, chat_row(ko_question, answer_ko, system)))
     return out
 
@@ -134,7 +125,12 @@ def prepare_data(
             train += [chat_row(q, answer, system) for q in questions[held:]]
     hop_rows = multi_hop_rows(knowledge, system) if multi_hop else []
     train += [row for _, row in hop_rows]
-    abstain_rows = [chat_row(q, ABSTAIN[lang], system) for lang in LANGS for q in UNKNOWN_TOPICS[lang]]
+    from ontology.questions import unknown_questions
+
+    abstain_rows = [
+        chat_row(q.question, abstain_answer("ko" if q.lang == "ko" else "en"), system)
+        for q in unknown_questions()
+    ]
     if abstention:
         valid.append(abstain_rows.pop(rng.randrange(len(abstain_rows))))
         train += abstain_rows

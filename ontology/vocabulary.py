@@ -31,6 +31,9 @@ from ontology.errors import OntologyFileError
 AXV = Namespace("https://axlab.dev/vocab#")
 PHRASE = AXV.phrase
 GENERAL = AXV.generalKnowledge
+SENTENCE = AXV.sentence
+QUESTION = AXV.question
+UNIT = AXV.unitProperty
 
 #: XSD datatypes a data property's range may name, by AX Lab's short name.
 XSD_NAMES: dict[URIRef, str] = {
@@ -91,6 +94,11 @@ class PropertyDef:
     alt_ko: tuple[str, ...] = ()
     comment_en: str = ""
     comment_ko: str = ""
+    sentence_en: str = ""  # axv:sentence: a whole template ("{s} is located in {o}.")
+    sentence_ko: str = ""
+    unit: str | None = None  # axv:unitProperty: the property holding this number's unit (currency)
+    questions_en: tuple[str, ...] = ()  # axv:question: how people ask for it ({s}, {o} slots)
+    questions_ko: tuple[str, ...] = ()
 
     def labels(self, lang: str) -> tuple[str, ...]:
         """The label and the altLabels in one language."""
@@ -293,6 +301,13 @@ def _properties(graph: Graph, namespace: str, path: Path) -> tuple[PropertyDef, 
                 alt_ko=tuple(_texts(graph, node, SKOS.altLabel, "ko")),
                 comment_en=" ".join(_texts(graph, node, RDFS.comment, "en")),
                 comment_ko=" ".join(_texts(graph, node, RDFS.comment, "ko")),
+                sentence_en=(_texts(graph, node, SENTENCE, "en") or [""])[0],
+                sentence_ko=(_texts(graph, node, SENTENCE, "ko") or [""])[0],
+                questions_en=tuple(_texts(graph, node, QUESTION, "en")),
+                questions_ko=tuple(_texts(graph, node, QUESTION, "ko")),
+                unit=next(
+                    (_local(u, namespace, path, f"unit of {name}") for u in graph.objects(node, UNIT)), None
+                ),
             )
         )
     return tuple(out)

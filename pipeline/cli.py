@@ -34,7 +34,7 @@ def build_app() -> typer.Typer:
         help=(
             "AX Lab: ask an organisation's knowledge through an ontology-grounded, LoRA-tuned small model. "
             "Every command takes --knowledge PATH (a knowledge folder or facts file; env AXLAB_KNOWLEDGE; "
-            "default: the shipped SolverX)."
+            "default: the shipped example, data/solverx)."
         ),
         no_args_is_help=True,
         pretty_exceptions_enable=False,

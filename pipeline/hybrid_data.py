@@ -31,6 +31,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from kg.facts import Fact
+from ontology.questions import unknown_questions
+from ontology.roles import (
+    hierarchy_property,
+    is_place_class,
+    location_properties,
+    site_classes,
+    site_properties,
+)
+from ontology.schema import CLASS_BY_NAME, PROPERTY_BY_NAME
 from pipeline.abstain import abstention_sentence, gate
 from pipeline.engine import entity_infos, grounding_from_context
 from pipeline.prompt import SYSTEM_GROUNDED, Lang, context_limit, detect_lang, grounded_user_text
@@ -46,59 +55,16 @@ LANGS: tuple[Lang, ...] = ("en", "ko")
 DISTRACTORS: dict[Lang, int] = {"en": 2, "ko": 1}  # of context_limit(lang) lines
 DEFAULT_OUT = Path("data") / "hybrid"
 
-# Multi-hop question templates: the class of the inferred location they ask for.
-_HOP_TEMPLATES: dict[str, dict[Lang, tuple[str, ...]]] = {
-    "Country": {
-        "en": ("In which country is {s} located?", "What country is {s} based in?"),
-        "ko": ("{s}{은} 어느 나라에 위치해 있나요?", "{s}의 소재 국가는 어디인가요?"),
-    },
-    "Continent": {
-        "en": ("On which continent is {s} located?", "What continent is {s} on?"),
-        "ko": ("{s}{은} 어느 대륙에 위치해 있나요?", "{s}{은} 어느 대륙에 있어요?"),
-    },
-    "City": {
-        "en": ("In which city is {s} located?", "What city is {s} located in?"),
-        "ko": ("{s}{은} 어느 도시에 위치해 있나요?", "{s}의 소재 도시는 어디인가요?"),
-    },
-    "State": {"en": ("In which state is {s} located?",), "ko": ("{s}{은} 어느 주에 위치해 있나요?",)},
-    "Province": {"en": ("In which province is {s} located?",), "ko": ("{s}{은} 어느 도에 위치해 있나요?",)},
+# Multi-hop and "has a site in" questions, built from the ontology's class labels.
+_HOP_TEMPLATES: dict[Lang, tuple[str, ...]] = {
+    "en": ("In which {cls} is {s} located?", "What {cls} is {s} in?"),
+    "ko": ("{s}{은} 어느 {cls}에 위치해 있나요?", "{s}의 소재 {cls}{은} 어디인가요?"),
 }
-_OFFICE_TEMPLATES: dict[Lang, tuple[str, ...]] = {
-    "en": ("Does {s} have an office in {o}?", "Is there a {s} office in {o}?"),
-    "ko": ("{s}{은} {o}에 사무소가 있나요?",),
+_SITE_TEMPLATES: dict[Lang, tuple[str, ...]] = {
+    "en": ("Does {s} have a {site} in {o}?", "Is there a {s} {site} in {o}?"),
+    "ko": ("{s}{은} {o}에 {site}{이} 있나요?",),
 }
-_OFFICE_LINKS = frozenset({"hasOffice", "headquarters"})
 _YES: dict[Lang, str] = {"en": "Yes.", "ko": "네."}
-
-# Questions about what the knowledge does not hold ({s}: an entity label).
-_UNKNOWN: dict[Lang, tuple[tuple[str, str], ...]] = {
-    "en": (
-        ("SolverX", "How much revenue does {s} make?"),
-        ("SolverX", "What were {s}'s sales in 2024?"),
-        ("SolverX", "What is the stock ticker of {s}?"),
-        ("SolverX", "Is {s} listed on a stock exchange, and under which ticker?"),
-        ("SolverX", "How many patents does {s} own?"),
-        ("SolverX", "Who is the CFO at {s}?"),
-        ("SolverX", "Who is the chief operating officer of {s}?"),
-        ("SolverX", "Who is the head of marketing at {s}?"),
-        ("SolverX", "Does {s} have an office in Paris?"),
-        ("SolverX", "Where is {s}'s office in Singapore?"),
-        ("SolverX", "What is the market value of {s}?"),
-        ("SolverX", "What was {s}'s net profit?"),
-        ("SolverXMesh", "What is the latest version of {s}?"),
-        ("SolverXCloud", "How much faster than a conventional solver is {s}?"),
-        ("SolverXFusion", "How much does {s} cost?"),
-    ),
-    "ko": (
-        ("SolverX", "{s}의 매출은 얼마나 되나요?"),
-        ("SolverX", "{s}의 주식 종목 코드는 뭔가요?"),
-        ("SolverX", "{s}{은} 특허를 몇 건 가지고 있나요?"),
-        ("SolverX", "{s}의 재무 책임자는 누구인가요?"),
-        ("SolverX", "{s}{은} 파리에 사무소가 있나요?"),
-        ("SolverX", "{s}의 순이익은 얼마인가요?"),
-        ("SolverXMesh", "{s}의 최신 버전은 무엇인가요?"),
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -135,9 +101,16 @@ def _josa_eun(word: str) -> str:
     return "은(는)"
 
 
+def _josa_i(word: str) -> str:
+    last = word[-1:]
+    if "가" <= last <= "힣":
+        return "이" if (ord(last) - 0xAC00) % 28 else "가"
+    return "이(가)"
+
+
 def _fill(template: str, lang: Lang, **slots: str) -> str:
     if lang == "ko":
-        return template.format(은=_josa_eun(slots.get("s", "")), **slots)
+        return template.format(은=_josa_eun(slots.get("s", "")), 이=_josa_i(slots.get("site", "")), **slots)
     return template.format(**slots)
 
 
@@ -228,8 +201,8 @@ def fact_examples(builder: _Builder, knowledge: Knowledge) -> list[Example]:
                     )
             for question, must in answers.items():
                 # "SolverX has the SolverX R&D center" says nothing the office's location does not
-                informative = [f for f in must if f.predicate not in _OFFICE_LINKS]
-                rest = [f for f in facts if f.predicate not in _OFFICE_LINKS and f.lang in (None, lang)]
+                informative = [f for f in must if f.predicate not in site_properties()]
+                rest = [f for f in facts if f.predicate not in site_properties() and f.lang in (None, lang)]
                 must = informative or _one_per_object(rest, builder) or must
                 if must:
                     out.append(builder.grounded("fact", lang, question, must))
@@ -237,32 +210,47 @@ def fact_examples(builder: _Builder, knowledge: Knowledge) -> list[Example]:
 
 
 def multihop_examples(builder: _Builder) -> list[Example]:
-    """Where is X (country, city, continent...): answered by an inferred ``locatedIn`` fact."""
+    """Where is X (in which country, city, continent...): answered by an inferred location fact;
+    does the owner have a site in a place: answered by a location fact of the owner."""
     out: list[Example] = []
     cls = {eid: info.cls for eid, info in builder.entities.items()}
+    where = location_properties() - {hierarchy_property()}
+    sites = site_classes()
     located = [
-        f
-        for f in builder.pool
-        if f.predicate == "locatedIn" and f.inferred and cls.get(f.subject) != "Office"
+        f for f in builder.pool if f.predicate in where and f.inferred and cls.get(f.subject) not in sites
     ]
-    offices = [f for f in builder.pool if f.predicate == "locatedIn" and cls.get(f.subject) == "Office"]
-    for fact in [*located, *offices]:
-        target = cls.get(fact.object, "")
-        if target not in _HOP_TEMPLATES:
+    site_facts = [f for f in builder.pool if f.predicate in where and cls.get(f.subject) in sites]
+    for fact in [*located, *site_facts]:
+        target = CLASS_BY_NAME.get(cls.get(fact.object, ""))
+        if target is None or not is_place_class(target.name):
             continue
         for lang in LANGS:
             subject = builder.label(fact.subject, lang)
-            for template in _HOP_TEMPLATES[target][lang]:
-                question = _fill(template, lang, s=subject)
+            name = target.label_ko if lang == "ko" else target.label_en
+            for template in _HOP_TEMPLATES[lang]:
+                question = _fill(template, lang, s=subject, cls=name)
                 out.append(builder.grounded("multihop", lang, question, [fact], builder.sentence(fact, lang)))
-    office_in = [
-        f for f in builder.pool if f.predicate == "hasOfficeIn" and cls.get(f.object) in _HOP_TEMPLATES
+    site = CLASS_BY_NAME.get(min(sites)) if sites else None
+    owner_in = [
+        f
+        for f in builder.pool
+        if f.predicate in where
+        and PROPERTY_BY_NAME[f.predicate].domain
+        and cls.get(f.subject) not in sites
+        and is_place_class(cls.get(f.object))
+        and site is not None
     ]
-    for fact in office_in:
+    for fact in owner_in:
+        assert site is not None
         for lang in LANGS:
-            for template in _OFFICE_TEMPLATES[lang]:
+            site_name = site.label_ko if lang == "ko" else site.label_en
+            for template in _SITE_TEMPLATES[lang]:
                 question = _fill(
-                    template, lang, s=builder.label(fact.subject, lang), o=builder.label(fact.object, lang)
+                    template,
+                    lang,
+                    s=builder.label(fact.subject, lang),
+                    o=builder.label(fact.object, lang),
+                    site=site_name,
                 )
                 answer = f"{_YES[lang]} {builder.sentence(fact, lang)}"
                 out.append(builder.grounded("multihop", lang, question, [fact], answer))
@@ -272,23 +260,22 @@ def multihop_examples(builder: _Builder) -> list[Example]:
 def abstention_examples(builder: _Builder) -> list[Example]:
     """Unknown attributes: retrieved context that lacks the answer -> the gate's sentence."""
     out: list[Example] = []
-    for lang in LANGS:
-        for entity_id, template in _UNKNOWN[lang]:
-            question = _fill(template, lang, s=builder.label(entity_id, lang))
-            ctx = builder.retriever.retrieve(question, k=context_limit(lang))
-            grounding = grounding_from_context(ctx, lang, builder.entities)
-            decision = gate(grounding)
-            subject = decision.subject or builder.label(entity_id, lang)
-            answer = abstention_sentence(decision.attribute, subject, lang)
-            out.append(builder.grounded("abstain", lang, question, [], answer))
+    for item in unknown_questions():
+        lang: Lang = "ko" if item.lang == "ko" else "en"
+        ctx = builder.retriever.retrieve(item.question, k=context_limit(lang))
+        grounding = grounding_from_context(ctx, lang, builder.entities)
+        decision = gate(grounding)
+        subject = decision.subject or (builder.label(item.subject, lang) if item.subject else None)
+        answer = abstention_sentence(decision.attribute, subject, lang, decision.kind, decision.known)
+        out.append(builder.grounded("abstain", lang, item.question, [], answer))
     return out
 
 
 def general_examples(count: int) -> list[Example]:
     """lora's general chat pairs, with no context (as the engine asks general questions)."""
-    from lora.general_chat import GENERAL_QA
+    from lora.general_chat import general_qa
 
-    pairs = list(GENERAL_QA)
+    pairs = list(general_qa())
     out: list[Example] = []
     for i in range(count):
         question, answer = pairs[i % len(pairs)]

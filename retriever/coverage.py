@@ -14,12 +14,12 @@ from retriever.intent import Intent
 from retriever.linking import EntityLink
 
 
-def office_places(facts: Iterable[Fact], office_ids: Iterable[str]) -> set[str]:
+def site_places_of(facts: Iterable[Fact], site_ids: Iterable[str]) -> set[str]:
     """Places with a site: where each site (office) is located (any location property)."""
-    offices = set(office_ids)
+    sites = set(site_ids)
     where = location_properties()
     return {
-        f.object for f in facts if not f.object_is_literal and f.predicate in where and f.subject in offices
+        f.object for f in facts if not f.object_is_literal and f.predicate in where and f.subject in sites
     }
 
 
@@ -32,11 +32,11 @@ def site_in(place: str, lang: str) -> str:
     return f"{cls.label_en if cls else 'site'} in {place}"
 
 
-def unsupported_offices(
+def unsupported_sites(
     intent: Intent,
     links: Iterable[EntityLink],
     classes: Mapping[str, str],
-    places_with_office: set[str],
+    places_with_site: set[str],
     lang: str = "en",
 ) -> list[str]:
     """``office in X`` for each place an office is asked about that has none in the knowledge.
@@ -55,6 +55,6 @@ def unsupported_offices(
         if not any(name in surface or surface in name for _, _, surface in spans):
             out.append(site_in(name, lang))
     for link in links:
-        if is_place_class(classes.get(link.entity_id)) and link.entity_id not in places_with_office:
+        if is_place_class(classes.get(link.entity_id)) and link.entity_id not in places_with_site:
             out.append(site_in(link.label, lang))
     return list(dict.fromkeys(out))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.facts import Fact
 from ontology.roles import hierarchy_property, location_properties
@@ -22,17 +22,9 @@ W_TYPE = -0.2  # class membership is rarely what a question asks
 W_EXPANDED = -0.3  # a fact only about the company of a named (non-headquarters) office
 W_HOP = -0.05  # a fact one hop away along an asked predicate (the round of "raised funding")
 # "where is X?" with no expected class: a city or a country answers best, a continent least
-WHERE_PRIOR: dict[str, float] = {
-    "City": 0.1,
-    "Area": 0.08,
-    "Country": 0.08,
-    "Neighborhood": 0.06,
-    "District": 0.06,
-    "County": 0.04,
-    "Province": 0.04,
-    "State": 0.04,
-    "Continent": -0.05,
-}
+# by the place's depth in the hierarchy: 0 is the top (a continent), 1 the next (a country)
+WHERE_PRIOR_BY_DEPTH: dict[int, float] = {0: -0.05, 1: 0.08}
+WHERE_PRIOR_DEEPER = 0.06
 
 
 @dataclass(frozen=True)
@@ -45,6 +37,7 @@ class Signals:
     classes: Mapping[str, str]  # entity id -> class name
     # entities standing for a named one (the company of a named headquarters: same location)
     equivalent: frozenset[str] = frozenset()
+    depth: Mapping[str, int] = field(default_factory=dict)  # place id -> number of larger places
 
 
 def boosts(fact: Fact, signals: Signals) -> dict[str, float]:
@@ -63,7 +56,8 @@ def boosts(fact: Fact, signals: Signals) -> dict[str, float]:
         and signals.intent.predicates.get(fact.predicate, 0.0) >= 0.5
         and not fact.object_is_literal
     ):
-        prior = WHERE_PRIOR.get(signals.classes.get(fact.object, ""), 0.0)
+        depth = signals.depth.get(fact.object)
+        prior = 0.0 if depth is None else WHERE_PRIOR_BY_DEPTH.get(depth, WHERE_PRIOR_DEEPER)
         if prior:
             parts["where"] = prior
     link = max(

@@ -28,7 +28,7 @@ from ontology.roles import (
     site_properties,
 )
 from retriever.context import Context, LinkedEntity, ScoredFact
-from retriever.coverage import office_places, unsupported_offices
+from retriever.coverage import site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.encoders import multilingual_encoder
 from retriever.errors import RetrieverError
@@ -85,20 +85,28 @@ class Retriever:
             self._by_entity.setdefault(fact.subject, []).append(i)
             if not fact.object_is_literal and fact.predicate != "type" and fact.object != fact.subject:
                 self._by_entity.setdefault(fact.object, []).append(i)
-        self._company_of: dict[str, str] = {}  # site (office) -> its owner (company)
-        self._headquarters: dict[str, str] = {}  # a site whose owner is where it is -> the owner
+        self._owner_of: dict[str, str] = {}  # site (office) -> its owner (company)
+        self._inherits_from: dict[str, str] = {}  # a site whose owner is where it is -> the owner
         sites, inheriting = site_properties(), location_inheriting_properties()
         for fact in self.facts:
             if fact.object_is_literal:
                 continue
             if fact.predicate in sites:
-                self._company_of.setdefault(fact.object, fact.subject)
+                self._owner_of.setdefault(fact.object, fact.subject)
             if fact.predicate in inheriting:
-                self._headquarters[fact.object] = fact.subject
-        offices = [eid for eid, cls in self.classes.items() if cls in site_classes()]
-        self._places_with_office = office_places(self.facts, offices)
-        self.intent_reader = IntentReader(multilingual_encoder() if cache or model_path is None else None)
+                self._inherits_from[fact.object] = fact.subject
+        site_ids = [eid for eid, cls in self.classes.items() if cls in site_classes()]
+        self._places_with_site = site_places_of(self.facts, site_ids)
+        self.intent_reader = IntentReader(multilingual_encoder())
         self._vectors: Vectors | None = None
+        hierarchy = hierarchy_property()
+        self._depth: dict[str, int] = {}  # a place's number of larger places (a continent: 0, a country: 1)
+        for fact in self.facts:
+            if fact.predicate == hierarchy and not fact.object_is_literal:
+                self._depth[fact.subject] = self._depth.get(fact.subject, 0) + 1
+        for entity_id, cls in self.classes.items():
+            if is_place_class(cls):
+                self._depth.setdefault(entity_id, 0)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -129,12 +137,12 @@ class Retriever:
                 link.entity_id, link.label, self._label(link.entity_id, "ko"), link.score, link.surface
             )
         for link in links:
-            company = self._company_of.get(link.entity_id)
-            if company and company not in out:
-                out[company] = LinkedEntity(
-                    company,
-                    self._label(company, "en"),
-                    self._label(company, "ko"),
+            owner = self._owner_of.get(link.entity_id)
+            if owner and owner not in out:
+                out[owner] = LinkedEntity(
+                    owner,
+                    self._label(owner, "en"),
+                    self._label(owner, "ko"),
                     round(link.score * EXPANSION_FACTOR, 4),
                     "",
                     via=link.entity_id,
@@ -168,7 +176,7 @@ class Retriever:
                 if self.facts[i].subject == entity_id and self.facts[i].predicate != "type":
                     chosen[i] = None
         indices = [i for i in chosen if self._language_ok(self.facts[i], lang)]
-        return self._drop_headquarters_duplicates(indices, entities)
+        return self._drop_inherited_duplicates(indices, entities)
 
     def _language_ok(self, fact: Fact, lang: str) -> bool:
         """A language-tagged literal only in the question's language (when that one exists)."""
@@ -179,11 +187,11 @@ class Retriever:
             for other in (self.facts[j] for j in self._by_entity.get(fact.subject, ()))
         )
 
-    def _drop_headquarters_duplicates(self, indices: list[int], entities: list[LinkedEntity]) -> list[int]:
+    def _drop_inherited_duplicates(self, indices: list[int], entities: list[LinkedEntity]) -> list[int]:
         """``HQ locatedIn X`` repeats ``Company locatedIn X`` when both are candidates: keep the company's."""
         ids = {e.id for e in entities}
         location = location_properties()
-        company_facts = {
+        owner_facts = {
             (self.facts[i].subject, self.facts[i].object)
             for i in indices
             if self.facts[i].predicate in location
@@ -191,8 +199,8 @@ class Retriever:
         kept: list[int] = []
         for i in indices:
             fact = self.facts[i]
-            company = self._headquarters.get(fact.subject)
-            if fact.predicate in location and company in ids and (company, fact.object) in company_facts:
+            owner = self._inherits_from.get(fact.subject)
+            if fact.predicate in location and owner in ids and (owner, fact.object) in owner_facts:
                 continue
             kept.append(i)
         return kept
@@ -200,13 +208,9 @@ class Retriever:
     def _site_places(self, entities: list[LinkedEntity], lang: str) -> tuple[str, ...]:
         """Where the linked entities' sites are, as stated (not inferred), by label."""
         owners = {e.id for e in entities}
-        sites = {site for site, owner in self._company_of.items() if owner in owners}
+        sites = {site for site, owner in self._owner_of.items() if owner in owners}
         where = location_properties()
-        hierarchy = hierarchy_property()
-        depth: dict[str, int] = {}  # a place's number of larger places (a continent: 0, a country: 1)
-        for f in self.facts:
-            if f.predicate == hierarchy and not f.object_is_literal:
-                depth[f.subject] = depth.get(f.subject, 0) + 1
+        depth = self._depth
         places = [
             f.object
             for f in self.facts
@@ -239,7 +243,7 @@ class Retriever:
             [(link.start, link.end) for link in links],
             [self.classes[e.id] for e in entities if e.id in self.classes],
         )
-        absent = unsupported_offices(intent, links, self.classes, self._places_with_office, lang)
+        absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang)
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
         strangers = unknown_names(question, links) if intent.confidence >= 1.0 and not entities else ()
@@ -293,8 +297,11 @@ class Retriever:
             intent=intent,
             link_scores={e.id: e.score for e in entities},
             direct=frozenset(e.id for e in entities if e.via is None),
-            equivalent=frozenset(e.id for e in entities if e.via is not None and e.via in self._headquarters),
+            equivalent=frozenset(
+                e.id for e in entities if e.via is not None and e.via in self._inherits_from
+            ),
             classes=self.classes,
+            depth=self._depth,
         )
         scored: list[ScoredFact] = []
         for i, cosine in zip(candidates, cosines.tolist(), strict=True):

@@ -28,12 +28,12 @@ from typing import Protocol
 
 from kg.facts import Fact
 from ontology.knowledge import Entity
+from ontology.roles import site_properties
 from retriever.context import Context
 from retriever.embedding import Vectors, text_embeddings
 from retriever.linking import AliasIndex, EntityLink, build_alias_index, link_entities
 from retriever.retrieve import Retriever
 
-_OFFICE_LINKS = ("hasOffice", "headquarters")
 FUZZY_ALWAYS_BELOW = 50_000  # entities: below this the fuzzy pass always runs (as in Retriever)
 INCOMING_LIMIT = 500  # facts with a linked entity as object, at most (a continent has millions)
 
@@ -96,7 +96,7 @@ class StoreRetriever:
             for fact in self.graph.facts_about(entity_id, limit=INCOMING_LIMIT):
                 seen.setdefault(fact.key, fact)
         companies = {
-            f.subject for f in seen.values() if f.predicate in _OFFICE_LINKS and f.object in set(linked)
+            f.subject for f in seen.values() if f.predicate in site_properties() and f.object in set(linked)
         }
         for company in sorted(companies - set(linked)):
             for fact in self.graph.facts_about(company, limit=INCOMING_LIMIT):

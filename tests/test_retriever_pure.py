@@ -7,7 +7,7 @@ import pytest
 from kg.facts import Fact
 from ontology.knowledge import load_knowledge
 from retriever.context import Context, LinkedEntity, ScoredFact
-from retriever.coverage import unsupported_offices
+from retriever.coverage import unsupported_sites
 from retriever.intent import (
     asked_types,
     detect_intent,
@@ -231,7 +231,7 @@ def test_unsupported_offices() -> None:
     with_office = {"Germany", "Munich", "SouthKorea"}
 
     def check(question: str) -> list[str]:
-        return unsupported_offices(
+        return unsupported_sites(
             detect_intent(question), link_entities(question, INDEX), classes, with_office
         )
 

@@ -199,7 +199,7 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
         "model stated itself; fallback = fact answers the verifier replaced with the graph's sentence; "
         "hallucination = unknown-fact questions answered instead of "
         "abstained; abstention prec. = abstentions that were on unknown questions; general retention = "
-        "accuracy on general + coding; tinted glass = general/coding answers that drag in SolverX, its "
+        "accuracy on general + coding; tinted glass = general/coding answers that drag in the knowledge's organisation, its "
         "people, products or places.",
     ]
 

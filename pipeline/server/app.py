@@ -235,7 +235,7 @@ def create_app(
         title="AX Lab",
         version="0.1.0",
         description=(
-            "Ontology-grounded question answering about SolverX, a SPARQL 1.1 endpoint over the "
+            "Ontology-grounded question answering about an organisation's knowledge, a SPARQL 1.1 endpoint over the "
             "knowledge graph, and an OpenAI-compatible chat API whose model name selects the answer mode."
         ),
         lifespan=lifespan,
@@ -344,7 +344,7 @@ def create_app(
         "required": True,
         "schema": {"type": "string", "minLength": 1},
         "description": "The SPARQL query",
-        "example": "PREFIX ax: <https://axlab.dev/ontology/solverx#> SELECT ?year WHERE { ax:SolverX ax:foundedIn ?year }",
+        "example": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10",
     }
 
     async def execute_query(request: Request, text: str | None) -> Response:

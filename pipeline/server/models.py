@@ -57,7 +57,7 @@ class AskRequest(BaseModel):
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
         description="The question, verbatim.",
-        examples=["Where is SolverX's R&D center?"],
+        examples=["Where is it located?"],
     )
     mode: Mode = Field(default=DEFAULT_MODE, description="base | lora | graph | hybrid")
     max_tokens: StrictInt | None = Field(default=None, ge=1, le=MAX_TOKENS_CEILING)

@@ -22,18 +22,19 @@ from pipeline.server.settings import ServerSettings
 from pipeline.server.sparql import QueryableGraph
 from pipeline.types import DEFAULT_MODE, Answer, Answerer, Mode
 
-CANNED_ANSWER = "SolverX was founded in 2019 by Kim Doyun and Lee Seoyeon in Seoul."
+# A made-up organisation: the double answers the same whatever knowledge is loaded.
+CANNED_ANSWER = "Example Org was founded in 2001 by Ada Park in Springfield."
 CANNED_CONTEXT: list[dict[str, Any]] = [
-    {"subject": "SolverX", "predicate": "founded in", "object": "2019", "inferred": False, "proof": []},
+    {"subject": "Example Org", "predicate": "founded in", "object": "2001", "inferred": False, "proof": []},
     {
-        "subject": "SolverX",
+        "subject": "Example Org",
         "predicate": "located in",
-        "object": "Seoul",
+        "object": "Springfield",
         "inferred": True,
         "proof": [
-            {"subject": "SolverX", "predicate": "located in", "object": "Seocho-dong"},
-            {"subject": "Seocho-dong", "predicate": "part of", "object": "Seocho-gu"},
-            {"subject": "Seocho-gu", "predicate": "part of", "object": "Seoul"},
+            {"subject": "Example Org", "predicate": "located in", "object": "Oak Street"},
+            {"subject": "Oak Street", "predicate": "part of", "object": "Old Town"},
+            {"subject": "Old Town", "predicate": "part of", "object": "Springfield"},
         ],
     },
 ]
