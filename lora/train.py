@@ -36,6 +36,7 @@ from lora.models import model_identity, resolve_model
 from lora.rows import ChatRow, read_chat_jsonl, write_json
 
 REPORT = "training_report.json"
+KNOWLEDGE_STAMP = "knowledge.json"
 
 
 @dataclass
@@ -63,7 +64,12 @@ class TrainConfig:
     grad_checkpoint: bool = False
 
     def resolved_adapter_path(self) -> Path:
-        return Path(self.adapter_path) if self.adapter_path else Path("adapters") / self.name
+        if self.adapter_path:
+            return Path(self.adapter_path)
+        from ontology.paths import is_default_knowledge, knowledge_name
+
+        root = Path("adapters")
+        return root / self.name if is_default_knowledge() else root / knowledge_name() / self.name
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
@@ -351,7 +357,25 @@ def train(
     if fuse:
         result.fused_path = str(fuse_adapter(model, tokenizer, resolved.path, adapter_dir / "fused"))
     write_json(adapter_dir / REPORT, asdict(result))
+    write_json(adapter_dir / KNOWLEDGE_STAMP, knowledge_stamp())
     return result
+
+
+def knowledge_stamp() -> dict[str, str]:
+    """Which knowledge an adapter was trained on: its ontology's namespace and folder name."""
+    from ontology.paths import knowledge_name
+    from ontology.schema import NAMESPACE
+
+    return {"namespace": NAMESPACE, "name": knowledge_name()}
+
+
+def adapter_knowledge(adapter_dir: Path) -> dict[str, str] | None:
+    """The stamp of an adapter (None for one trained before stamps existed)."""
+    try:
+        data = json.loads((adapter_dir / KNOWLEDGE_STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _mean_tps(history: list[dict[str, float]], after_step: int) -> float:

@@ -82,6 +82,15 @@ def knowledge_id(path: Path | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
+def knowledge_name(path: Path | None = None) -> str:
+    """The knowledge's short name: its folder's name (``solverx``)."""
+    return knowledge_root(path).name
+
+
+def is_default_knowledge(path: Path | None = None) -> bool:
+    return knowledge_root(path).resolve() == default_knowledge_root().resolve()
+
+
 def cache_dir() -> Path:
     """``$AXLAB_CACHE``, else ``$XDG_CACHE_HOME/axlab``, else ``~/.cache/axlab``."""
     env = os.environ.get("AXLAB_CACHE")

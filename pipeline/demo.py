@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.modes import DEFAULT_HYBRID_ADAPTER, DEFAULT_LORA_ADAPTER
+from pipeline.modes import default_adapter
 
 REPO = Path(__file__).resolve().parents[1]
 STAMP = "axlab_demo.json"
@@ -132,8 +132,8 @@ def run_training(
     *,
     model: str | None = None,
     data_dir: Path | None = None,
-    lora_adapter: Path = DEFAULT_LORA_ADAPTER,
-    hybrid_adapter: Path = DEFAULT_HYBRID_ADAPTER,
+    lora_adapter: Path | None = None,
+    hybrid_adapter: Path | None = None,
     lora_training: DemoTraining = LORA_TRAINING,
     hybrid_training: DemoTraining = HYBRID_TRAINING,
     force: bool = False,
@@ -143,9 +143,12 @@ def run_training(
     retriever: Any = None,
 ) -> dict[str, Any]:
     """Steps 1-4 of the demo; returns what each did."""
+    from ontology.paths import cache_dir, is_default_knowledge, knowledge_name
     from pipeline.hybrid_data import prepare_hybrid_data
 
-    data = data_dir or REPO / "data"
+    data = data_dir or (REPO / "data" if is_default_knowledge() else cache_dir() / "train" / knowledge_name())
+    lora_adapter = lora_adapter or default_adapter("lora")
+    hybrid_adapter = hybrid_adapter or default_adapter("hybrid")
     steps: dict[str, Any] = {}
     say(f"1/5 preparing fact data in {data}")
     steps["lora_data"] = prepare_lora_data(data)

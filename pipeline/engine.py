@@ -37,7 +37,7 @@ from pipeline.abstain import GateDecision, abstention_sentence, answering_facts,
 from pipeline.compose import graph_answer, polarity_conflict, unanswered
 from pipeline.errors import AxlabError
 from pipeline.grounding import EntityInfo, Grounding
-from pipeline.modes import DEFAULT_HYBRID_ADAPTER, DEFAULT_LORA_ADAPTER, MODE_SPECS, check_mode
+from pipeline.modes import MODE_SPECS, check_mode, default_adapter
 from pipeline.prompt import (
     MAX_QUESTION_CHARS,
     Lang,
@@ -178,6 +178,7 @@ def check_adapter(path: Path, kind: str, explicit: bool) -> Path:
         and (path / "adapter_config.json").is_file()
         and (path / "adapters.safetensors").is_file()
     ):
+        check_adapter_knowledge(path)
         return path
     if explicit:
         what = "not found" if not path.exists() else "not an adapter folder (no adapter_config.json)"
@@ -191,6 +192,21 @@ def check_adapter(path: Path, kind: str, explicit: bool) -> Path:
         f"no {kind} adapter at {path}: train it with '{how}' (or 'axlab demo'), or pass --adapter PATH",
         exit_code=2,
     )
+
+
+def check_adapter_knowledge(path: Path) -> None:
+    """Refuse an adapter trained on another knowledge (its ``knowledge.json`` stamp)."""
+    from lora.train import adapter_knowledge
+    from ontology.paths import knowledge_name
+    from ontology.schema import NAMESPACE
+
+    stamp = adapter_knowledge(path)
+    if stamp is not None and stamp.get("namespace") != NAMESPACE:
+        raise AxlabError(
+            f"adapter {path} was trained on the knowledge '{stamp.get('name')}', not on '{knowledge_name()}': "
+            "train one for this knowledge or pass --adapter PATH",
+            exit_code=2,
+        )
 
 
 def entity_infos(kg: KnowledgeGraph) -> dict[str, EntityInfo]:
@@ -273,8 +289,10 @@ class AnswerEngine:
             hybrid_adapter = hybrid_adapter if hybrid_adapter is not None else adapter
         self._explicit_lora = lora_adapter is not None
         self._explicit_hybrid = hybrid_adapter is not None
-        self.lora_adapter = Path(lora_adapter).expanduser() if lora_adapter else DEFAULT_LORA_ADAPTER
-        self.hybrid_adapter = Path(hybrid_adapter).expanduser() if hybrid_adapter else DEFAULT_HYBRID_ADAPTER
+        self.lora_adapter = Path(lora_adapter).expanduser() if lora_adapter else default_adapter("lora")
+        self.hybrid_adapter = (
+            Path(hybrid_adapter).expanduser() if hybrid_adapter else default_adapter("hybrid")
+        )
         self._kg = kg
         self._retriever = retriever
         self.backend: Backend = backend if backend is not None else default_backend(model)

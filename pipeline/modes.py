@@ -14,6 +14,13 @@ DEFAULT_LORA_ADAPTER = ADAPTERS_DIR / "lora"  # LoRA-only baseline: facts only, 
 DEFAULT_HYBRID_ADAPTER = ADAPTERS_DIR / "hybrid"  # trained on prompts that carry graph context
 
 
+def default_adapter(kind: str) -> Path:
+    """``adapters/<kind>`` for the shipped knowledge, ``adapters/<knowledge>/<kind>`` for another."""
+    from ontology.paths import is_default_knowledge, knowledge_name
+
+    return ADAPTERS_DIR / kind if is_default_knowledge() else ADAPTERS_DIR / knowledge_name() / kind
+
+
 @dataclass(frozen=True)
 class ModeSpec:
     name: Mode

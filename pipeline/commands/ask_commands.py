@@ -270,7 +270,7 @@ def demo(
     import time
 
     from pipeline.demo import run_training
-    from pipeline.modes import DEFAULT_HYBRID_ADAPTER, DEFAULT_LORA_ADAPTER
+    from pipeline.modes import default_adapter
     from pipeline.standard_questions import compare_questions
 
     started = time.perf_counter()
@@ -285,7 +285,7 @@ def demo(
         from pipeline.engine import AnswerEngine
 
         engine = AnswerEngine(
-            model=model, lora_adapter=DEFAULT_LORA_ADAPTER, hybrid_adapter=DEFAULT_HYBRID_ADAPTER
+            model=model, lora_adapter=default_adapter("lora"), hybrid_adapter=default_adapter("hybrid")
         )
         matrix = run_matrix(engine, compare_questions(), parse_modes(None), max_tokens or 96)
         out = {
@@ -299,8 +299,8 @@ def demo(
         compare_questions(),
         "AX Lab: base vs LoRA vs graph vs hybrid",
         model,
-        DEFAULT_LORA_ADAPTER,
-        DEFAULT_HYBRID_ADAPTER,
+        default_adapter("lora"),
+        default_adapter("hybrid"),
         None,
         max_tokens,
         False,
