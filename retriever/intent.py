@@ -46,7 +46,8 @@ TYPE_BONUS = 0.35  # the question word asks for the property's kind of value (wh
 CLASS_BONUS = 0.35  # the question names the class of the property's values ("which department")
 OFF_DOMAIN = 0.6  # factor for a property that cannot apply to any linked entity
 ONE_HOP = 0.9  # ... that applies to what a linked entity links to (the year of a company's round)
-TYPE_MISMATCH = 0.7  # ... whose values are not of the kind the question word asks for
+TYPE_MISMATCH = 0.7
+THROUGH_SHARE = 1.05  # the value's property, reached through the matched link, leads just ahead of it  # ... whose values are not of the kind the question word asks for
 KEEP_SHARE = 0.55  # a property is asked when it scores at least this share of the best
 # A property matches by meaning when its best cosine both stands out from the other properties'
 # (z-score over the median) and is high in absolute terms; measured on paraphrases of known
@@ -490,6 +491,20 @@ def _class_bonus(prop_name: str, classes: Sequence[str]) -> float:
     return CLASS_BONUS if any(prop.range in class_ancestors(c) for c in classes) else 0.0
 
 
+def _through_the_value(scores: dict[str, float], types: Sequence[str]) -> None:
+    """ "How much investment did it get": the best match links to a round, and the question word
+    asks for a number; the round's property of that kind is what is asked, the link its path."""
+    if not types or not scores:
+        return
+    top = max(scores, key=lambda name: scores[name])
+    prop = PROPERTY_BY_NAME[top]
+    if prop.kind != "object" or not prop.range or _type_bonus(top, types):
+        return
+    for other in PROPERTIES:
+        if other.domain and prop.range in class_ancestors(other.domain) and _type_bonus(other.name, types):
+            scores[other.name] = max(scores[other.name], round(scores[top] * THROUGH_SHARE, 4))
+
+
 def one_hop_classes(entity_classes: Sequence[str]) -> tuple[str, ...]:
     """Classes one object property away from the entities' classes (a company's funding round)."""
     out: list[str] = []
@@ -531,7 +546,7 @@ def leftover_words(question: str, spans: Iterable[tuple[int, int]]) -> str:
             word = strip_particle(word)
             if word and word not in STOPWORDS_KO and not any(word.startswith(s) for s in _KO_QUESTION_STEMS):
                 words.append(word)
-        elif _bare(word) not in STOPWORDS_EN and not word.isdigit():
+        elif _bare(word) not in STOPWORDS_EN and _bare(word) not in _TIME_FILLERS and not word.isdigit():
             words.append(word)
     return " ".join(words[:4])
 
@@ -543,6 +558,7 @@ def _only_acronyms(question: str, spans: Iterable[tuple[int, int]]) -> bool:
     return bool(asked) and all(w.isupper() and 2 <= len(w) <= 5 for w in asked)
 
 
+_TIME_FILLERS = frozenset({"last", "next", "year", "years", "ago", "month", "months", "week", "recently"})
 _KO_QUESTION_STEMS = (
     "어디",
     "언제",
@@ -671,6 +687,7 @@ class IntentReader:
             if not applies_to(profile.name, entity_classes):
                 score *= ONE_HOP if applies_to(profile.name, reachable) else OFF_DOMAIN
             scores[profile.name] = round(score, 4)
+        _through_the_value(scores, types)
         place_asked = [c for c in classes if is_place_class(c)]
         if place_asked:  # "which country ...": a location question whose answer is of that class
             top = max(scores.values(), default=1.0)

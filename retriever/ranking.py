@@ -23,8 +23,11 @@ W_EXPANDED = -0.3  # a fact only about the company of a named (non-headquarters)
 W_HOP = -0.05  # a fact one hop away along an asked predicate (the round of "raised funding")
 # "where is X?" with no expected class: a city or a country answers best, a continent least
 # by the place's depth in the hierarchy: 0 is the top (a continent), 1 the next (a country)
-WHERE_PRIOR_BY_DEPTH: dict[int, float] = {0: -0.05, 1: 0.08}
+# (a city-level place, three below the top, answers "where" best; a continent least), plus a little
+# for the stated location over the inferred ones
+WHERE_PRIOR_BY_DEPTH: dict[int, float] = {0: -0.05, 1: 0.08, 2: 0.08, 3: 0.1}
 WHERE_PRIOR_DEEPER = 0.06
+WHERE_STATED = 0.03
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ def boosts(fact: Fact, signals: Signals) -> dict[str, float]:
     ):
         depth = signals.depth.get(fact.object)
         prior = 0.0 if depth is None else WHERE_PRIOR_BY_DEPTH.get(depth, WHERE_PRIOR_DEEPER)
+        if prior and not fact.inferred:
+            prior += WHERE_STATED
         if prior:
             parts["where"] = prior
     link = max(

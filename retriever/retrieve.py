@@ -32,7 +32,7 @@ from retriever.coverage import site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.encoders import multilingual_encoder
 from retriever.errors import RetrieverError
-from retriever.intent import Intent, IntentReader, unknown_names
+from retriever.intent import Intent, IntentReader, applies_to, unknown_names
 from retriever.linking import EntityLink, build_alias_index, link_entities
 from retriever.ranking import Signals, boosts, score
 from retriever.verbalise import companions_of, verbalise
@@ -149,6 +149,41 @@ class Retriever:
                 )
         return list(out.values())
 
+    def _through(self, entities: list[LinkedEntity], intent: Intent) -> list[LinkedEntity]:
+        """Reach the subject through the entity the question names ("Priya Raman's institute, what
+        country is it in": the institute she heads): when the asked property cannot apply to a
+        linked entity's class, its neighbours whose class it applies to join, one hop away."""
+        asked = [p for p, w in intent.predicates.items() if w >= HOP_MIN_WEIGHT]
+        if not asked:
+            return entities
+        known = {e.id for e in entities}
+        out = list(entities)
+        for entity in entities:
+            cls = self.classes.get(entity.id)
+            if cls is None or is_place_class(cls) or any(applies_to(p, [cls]) for p in asked):
+                continue
+            for i in self._by_entity.get(entity.id, ()):
+                fact = self.facts[i]
+                if fact.object_is_literal or fact.predicate == "type":
+                    continue
+                other = fact.object if fact.subject == entity.id else fact.subject
+                other_cls = self.classes.get(other)
+                if other in known or other_cls is None or is_place_class(other_cls):
+                    continue
+                if any(applies_to(p, [other_cls]) for p in asked):
+                    known.add(other)
+                    out.append(
+                        LinkedEntity(
+                            other,
+                            self._label(other, "en"),
+                            self._label(other, "ko"),
+                            round(entity.score * EXPANSION_FACTOR, 4),
+                            "",
+                            via=entity.id,
+                        )
+                    )
+        return out
+
     def _candidates(self, entities: list[LinkedEntity], intent: Intent, lang: str) -> list[int]:
         """Facts touching the entities, plus one hop along an asked predicate to a non-place entity
         (``SolverX raisedFunding SeriesB`` brings the round's amount and year)."""
@@ -247,6 +282,7 @@ class Retriever:
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
         strangers = unknown_names(question, links) if intent.confidence >= 1.0 and not entities else ()
+        entities = self._through(entities, intent)
         candidates = self._candidates(entities, intent, lang) if entities else []
         timings["intent_ms"] = _ms(t)
 

@@ -116,7 +116,8 @@ def test_gate_unsupported_attribute_abstains_with_sentence() -> None:
 
 
 def test_gate_korean_abstention() -> None:
-    g = grounding((FOUNDED,), unsupported=("revenue",), question_lang="ko")
+    # the retriever reports the asked words in the question's language
+    g = grounding((FOUNDED,), unsupported=("매출",), question_lang="ko")
     decision = gate(g)
     sentence = abstention_sentence(decision.attribute, decision.subject, "ko")
     assert sentence.startswith("모르겠습니다") and "솔버엑스" in sentence and "매출" in sentence
@@ -269,9 +270,18 @@ def test_gate_unsupported_wins_over_matching_facts() -> None:
     assert decision.route == "abstain"
     assert decision.attribute == "office in Japan"
     ko = gate(
-        grounding((offices,), intent=("hasOfficeIn",), unsupported=("office in Japan",), question_lang="ko")
+        grounding(
+            (offices,),
+            intent=("hasOfficeIn",),
+            unsupported=("Japan 사무소",),
+            unsupported_kinds=("not_in_knowledge",),
+            known_sites=("대한민국", "독일"),
+            question_lang="ko",
+        )
     )
-    assert "Japan 사무소" in abstention_sentence(ko.attribute, ko.subject, "ko")
+    assert ko.kind == "not_in_knowledge" and ko.known == ("대한민국", "독일")
+    sentence = abstention_sentence(ko.attribute, ko.subject, "ko", ko.kind, ko.known)
+    assert "Japan 사무소" in sentence and "대한민국" in sentence
 
 
 def test_where_question_wants_a_place_not_the_office() -> None:

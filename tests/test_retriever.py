@@ -82,7 +82,8 @@ def test_revenue_is_unsupported(retriever: Retriever) -> None:
     assert "revenue" in context.unsupported_attributes
     assert context.is_domain
     context_ko = retriever.retrieve("솔버엑스의 매출은 얼마인가요?")
-    assert "revenue" in context_ko.unsupported_attributes
+    assert context_ko.unsupported_attributes == ("매출",)  # reported in the question's language
+    assert context.unsupported_kinds == context_ko.unsupported_kinds == ("unknown_attribute",)
 
 
 @pytest.mark.parametrize(
