@@ -121,7 +121,7 @@ def abstention_sentence(
         listed = ", ".join(known)
         if lang == "ko":
             return f"모르겠습니다: 지식에는 {attribute} 정보가 없습니다. 알려진 곳: {listed}."
-        return f"I don't know of any {attribute}: the {subject or ''} knowledge lists {listed}.".replace(
+        return f"I don't know of any {attribute}: the {subject or ''} knowledge has them only in {listed}.".replace(
             "  ", " "
         )
     if lang == "ko":

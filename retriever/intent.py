@@ -47,6 +47,7 @@ CLASS_BONUS = 0.35  # the question names the class of the property's values ("wh
 OFF_DOMAIN = 0.6  # factor for a property that cannot apply to any linked entity
 ONE_HOP = 0.9  # ... that applies to what a linked entity links to (the year of a company's round)
 TYPE_MISMATCH = 0.7
+REFINED_PARENT = 0.7  # a super-property when its sub-property is named ("flagship product": not any product)
 THROUGH_SHARE = 1.05  # the value's property, reached through the matched link, leads just ahead of it  # ... whose values are not of the kind the question word asks for
 KEEP_SHARE = 0.55  # a property is asked when it scores at least this share of the best
 # A property matches by meaning when its best cosine both stands out from the other properties'
@@ -320,6 +321,12 @@ def _ko_key(text: str) -> str:
     return compact(text)
 
 
+def _ko_stem(word: str) -> str:
+    """A Korean word's first two syllables: ``중요한`` and ``중요하게`` share ``중요``."""
+    key = _ko_key(word)
+    return key[:2] if len(key) > 2 else key
+
+
 # --- the ontology's descriptions ----------------------------------------------------------------
 
 
@@ -331,6 +338,7 @@ class Profile:
     names_en: tuple[tuple[str, ...], ...]  # stemmed content words of each English label/altLabel
     names_ko: tuple[str, ...]  # compact Korean labels/altLabels
     descriptions: tuple[str, ...]  # sentences to embed (both languages)
+    stems_ko: tuple[tuple[str, ...], ...] = ()  # multi-word Korean names, each word cut to its stem
 
 
 def _humanise(name: str) -> str:
@@ -363,7 +371,16 @@ def profiles() -> tuple[Profile, ...]:
             descriptions.append(prop.comment_en)
         if prop.comment_ko:
             descriptions.append(prop.comment_ko)
-        out.append(Profile(prop.name, names_en, names_ko, tuple(dict.fromkeys(d for d in descriptions if d))))
+        stems_ko = tuple(
+            dict.fromkeys(
+                tuple(_ko_stem(w) for w in n.split()) for n in ko if has_hangul(n) and len(n.split()) >= 2
+            )
+        )
+        out.append(
+            Profile(
+                prop.name, names_en, names_ko, tuple(dict.fromkeys(d for d in descriptions if d)), stems_ko
+            )
+        )
     return tuple(out)
 
 
@@ -671,14 +688,25 @@ class IntentReader:
         words = set(content_words(masked))
         ko = _ko_key(masked)
         types = asked_types(text)
+        if (
+            "where" not in types
+            and any(is_place_class(c) for c in entity_classes)
+            and len(entity_classes) > 1
+        ):
+            types = (*types, "where")  # a named place beside the subject: "is X in Y", "X는 Y에 있나요"
         classes = mentioned_classes(text, spans, _long_name_words(words))
         reachable = one_hop_classes(entity_classes)
         semantic = self._semantic_scores(masked) if masked.strip() and not _only_acronyms(text, spans) else {}
         scores: dict[str, float] = {}
         content = 0.0  # how well the best property matches the asked words themselves
+        own: dict[str, float] = {}  # each property's match by its own names
         for profile in profiles():
             by_name = _name_score(profile.names_en, profile.names_ko, words, ko)
+            stemmed = [len(name) for name in profile.stems_ko if all(stem_ in ko for stem_ in name)]
+            if stemmed:
+                by_name = max(by_name, NAME_MATCH + LONGER_NAME * min(max(stemmed) - 1, 3))  # "가장 중요한 제품" in "가장 중요하게 내세우는 제품"
             score = max(by_name, semantic.get(profile.name, 0.0))
+            own[profile.name] = by_name
             content = max(content, score)
             bonus = _type_bonus(profile.name, types)
             if types and not bonus and any(_type_bonus(p.name, types) for p in profiles()):
@@ -687,6 +715,9 @@ class IntentReader:
             if not applies_to(profile.name, entity_classes):
                 score *= ONE_HOP if applies_to(profile.name, reachable) else OFF_DOMAIN
             scores[profile.name] = round(score, 4)
+        for prop in PROPERTIES:  # a named sub-property is the more specific reading of its parent
+            if prop.parent in scores and own.get(prop.name, 0.0) >= NAME_MATCH:
+                scores[prop.parent] = round(min(scores[prop.parent], REFINED_PARENT * scores[prop.name]), 4)
         _through_the_value(scores, types)
         place_asked = [c for c in classes if is_place_class(c)]
         if place_asked:  # "which country ...": a location question whose answer is of that class

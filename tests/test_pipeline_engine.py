@@ -92,13 +92,16 @@ def test_general_question_routing(shared: dict, adapters: dict, routing: str, ex
 
 def test_gate_abstains_without_calling_the_model(shared: dict, adapters: dict) -> None:
     engine, backend = make(shared, adapters, "SolverX earns a lot.")
-    for question in (
-        "What is SolverX's revenue?",
-        "Does SolverX have an office in Japan?",
-        "Who is the CFO of SolverX?",
+    for question, kind in (
+        ("What is SolverX's revenue?", "unknown_attribute"),
+        ("Does SolverX have an office in Japan?", "not_in_knowledge"),
+        ("Who is the CFO of SolverX?", "unknown_attribute"),
     ):
         answer = engine.ask(question, "graph")
-        assert answer.abstained and answer.answer.startswith("I don't know: the SolverX knowledge")
+        assert answer.abstained and answer.answer.startswith("I don't know")
+        assert answer.abstention is not None and answer.abstention["kind"] == kind
+    japan = engine.ask("Does SolverX have an office in Japan?", "graph")
+    assert japan.abstention is not None and "Germany" in japan.abstention["known"] and "Germany" in japan.answer
     assert backend.calls == []
     # base and lora modes have no gate: they ask the model
     assert not engine.ask("What is SolverX's revenue?", "base").abstained
@@ -196,9 +199,10 @@ def test_yes_no_answer_agreeing_with_the_graph_stands(shared: dict, adapters: di
 def test_unbacked_answer_to_an_unanswered_question_becomes_i_dont_know(shared: dict, adapters: dict) -> None:
     engine, _ = make(shared, adapters, "Its favourite colour is a deep blue, chosen by Mr. Park in 2021.")
     answer = engine.ask("What is SolverX Fusion's favourite colour?", "hybrid")
+    # no property of the ontology describes a colour: the gate abstains before the model is asked
     assert answer.abstained and answer.answer.startswith("I don't know: the SolverX Fusion knowledge")
-    assert "The closest fact it has: " in answer.answer and "blue" not in answer.answer
-    assert answer.verification is not None and answer.verification["status"] == "fallback"
+    assert "blue" not in answer.answer
+    assert answer.abstention is not None and answer.abstention["kind"] == "unknown_attribute"
     # base mode keeps what the model said (it is only verified)
     assert not engine.ask("What is SolverX Fusion's favourite colour?", "base").abstained
 
