@@ -26,9 +26,11 @@ class Answer:
     adapter: str | None
     timings_ms: dict[str, float] = field(default_factory=dict)
     verification: dict[str, Any] | None = None
+    backend: str | None = None  # what generated: "mlx", "llama.cpp", "remote"; None when nothing did
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The ``ask --json`` object; ``backend`` only when something generated."""
+        data = {
             "question": self.question,
             "mode": self.mode,
             "answer": self.answer,
@@ -39,6 +41,9 @@ class Answer:
             "timings_ms": {name: round(value, 1) for name, value in self.timings_ms.items()},
             "verification": self.verification,
         }
+        if self.backend is not None:
+            data["backend"] = self.backend
+        return data
 
 
 class Answerer(Protocol):

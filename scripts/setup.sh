@@ -13,13 +13,15 @@ if [ "$(uname -s)" = "Linux" ] && command -v apt-get >/dev/null 2>&1; then
     command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)  # HermiT reasoner
     # MLX's Linux CPU wheel ships a reference BLAS; OpenBLAS makes matmuls ~20x faster.
     ldconfig -p 2>/dev/null | grep -q 'libopenblas.so.0' || missing+=(libopenblas0-pthread)
+    # llama.cpp (the xllamacpp wheel, --backend llama.cpp) is built with OpenMP.
+    ldconfig -p 2>/dev/null | grep -q 'libgomp.so.1' || missing+=(libgomp1)
     if [ ${#missing[@]} -gt 0 ]; then
         sudo=""
         [ "$(id -u)" = "0" ] || sudo="sudo"
         log "installing system packages: ${missing[*]}"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-            || log "warning: could not install ${missing[*]} (HermiT falls back to owlrl; MLX stays on its reference BLAS)"
+            || log "warning: could not install ${missing[*]} (HermiT falls back to owlrl; MLX stays on its reference BLAS; llama.cpp falls back to MLX)"
     fi
 fi
 
