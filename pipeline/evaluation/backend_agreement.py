@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import lora  # noqa: F401  (loads OpenBLAS before mlx)
+
 Message = dict[str, str]
 
 
@@ -66,7 +68,6 @@ class AgreementReport:
 
 def mlx_greedy(loaded: Any, messages: Sequence[Message], max_tokens: int) -> Decoded:
     """Greedy tokens of a :class:`lora.generate.LoadedModel`, with MLX's top-2 margin per step."""
-    import lora  # noqa: F401  (OpenBLAS before mlx)
     import mlx.core as mx
     import numpy as np
     from mlx_lm import stream_generate
@@ -86,9 +87,15 @@ def mlx_greedy(loaded: Any, messages: Sequence[Message], max_tokens: int) -> Dec
     return Decoded(tokens, "".join(pieces), margins)
 
 
+def visible(text: str) -> str:
+    """The answer as compared: stripped, without a character cut off by ``max_tokens`` (MLX
+    shows its first bytes as U+FFFD, llama.cpp holds them back)."""
+    return text.strip().rstrip("\ufffd")
+
+
 def first_difference(tokenizer: Any, mlx: Decoded, llama_text: str) -> int | None:
     """MLX's first token whose text llama.cpp's answer does not continue with (None: same answer)."""
-    if mlx.text.strip() == llama_text.strip():
+    if visible(mlx.text) == visible(llama_text):
         return None
     for index in range(len(mlx.tokens)):
         # a token may end inside a UTF-8 character: compare what is decoded so far
@@ -112,16 +119,30 @@ def compare_answers(prompt: str, tokenizer: Any, mlx: Decoded, llama_text: str) 
     )
 
 
-def compare_greedy(loaded: Any, generator: Any, prompts: Sequence[str], max_tokens: int) -> AgreementReport:
-    """Greedy answers of MLX (``loaded``, a LoadedModel) and llama.cpp (``generator``, a
-    LlamaCppGenerator) to each prompt as a one-turn chat, compared."""
+def one_turn(prompt: str) -> list[Message]:
+    return [{"role": "user", "content": prompt}]
+
+
+def mlx_answers(loaded: Any, prompts: Sequence[str], max_tokens: int) -> list[Decoded]:
+    """MLX's greedy answers to each prompt as a one-turn chat."""
+    return [mlx_greedy(loaded, one_turn(prompt), max_tokens) for prompt in prompts]
+
+
+def compare_with_llama(
+    tokenizer: Any, prompts: Sequence[str], mlx: Sequence[Decoded], generator: Any, max_tokens: int
+) -> AgreementReport:
+    """llama.cpp's (``generator``, a LlamaCppGenerator) greedy answers against MLX's."""
     results = []
-    for prompt in prompts:
-        messages = [{"role": "user", "content": prompt}]
-        mlx = mlx_greedy(loaded, messages, max_tokens)
+    for prompt, decoded in zip(prompts, mlx, strict=True):
         response = generator.complete(
-            {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "top_k": 1}
+            {"messages": one_turn(prompt), "max_tokens": max_tokens, "temperature": 0.0, "top_k": 1}
         )
         llama_text = str(response["choices"][0]["message"].get("content") or "")
-        results.append(compare_answers(prompt, loaded.tokenizer, mlx, llama_text))
+        results.append(compare_answers(prompt, tokenizer, decoded, llama_text))
     return AgreementReport(results)
+
+
+def compare_greedy(loaded: Any, generator: Any, prompts: Sequence[str], max_tokens: int) -> AgreementReport:
+    """Greedy answers of MLX (``loaded``, a LoadedModel) and llama.cpp (``generator``) compared."""
+    mlx = mlx_answers(loaded, prompts, max_tokens)
+    return compare_with_llama(loaded.tokenizer, prompts, mlx, generator, max_tokens)
