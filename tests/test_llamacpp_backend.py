@@ -159,7 +159,9 @@ def test_export_of_the_embedded_model_is_cached_by_content_and_leaves_no_temp_fi
         ("LLAMA.CPP", "linux", "x86_64", True, "llama.cpp", False),
     ],
 )
-def test_backend_choice(choice: str, system: str, machine: str, installed: bool, expected: str, warns: bool) -> None:
+def test_backend_choice(
+    choice: str, system: str, machine: str, installed: bool, expected: str, warns: bool
+) -> None:
     name, warning = resolve_backend(choice, system=system, machine=machine, llamacpp=installed)
     assert name == expected
     assert (warning is not None) == warns
@@ -187,7 +189,9 @@ def test_missing_xllamacpp_falls_back_to_mlx_with_one_warning_line(
     first, second = make_backend(None, "llama.cpp"), make_backend(None, "llama.cpp")
     assert isinstance(first, LoraBackend) and isinstance(second, LoraBackend)
     lines = capsys.readouterr().err.splitlines()
-    assert lines == ["axlab: warning: llama.cpp is not installed (pip install xllamacpp); generating with MLX"]
+    assert lines == [
+        "axlab: warning: llama.cpp is not installed (pip install xllamacpp); generating with MLX"
+    ]
     assert isinstance(make_backend(None, "auto"), LoraBackend)  # auto: MLX, quietly
     assert capsys.readouterr().err == ""
 
@@ -207,12 +211,18 @@ def test_another_model_than_the_embedded_one_runs_on_mlx(
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
-        (("ask", "Where is SolverX?", "--backend", "tpu"), {}, "--backend must be one of mlx, llama.cpp, auto"),
+        (
+            ("ask", "Where is SolverX?", "--backend", "tpu"),
+            {},
+            "--backend must be one of mlx, llama.cpp, auto",
+        ),
         (("ask", "Where is SolverX?"), {"AXLAB_BACKEND": "tpu"}, "$AXLAB_BACKEND must be one of"),
         (("serve", "--backend", "gpu", "--port", "0"), {}, "--backend must be one of mlx, llama.cpp, auto"),
     ],
 )
-def test_a_bad_backend_is_one_line_and_exit_2(args: tuple[str, ...], env: dict[str, str], message: str) -> None:
+def test_a_bad_backend_is_one_line_and_exit_2(
+    args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
         cwd=REPO,

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+import lora  # noqa: F401  (loads OpenBLAS before mlx)
 from tests.conftest_lora import REPO, run_cli, small_fact_data
 
 pytestmark = pytest.mark.model
@@ -82,10 +83,10 @@ def mlx_tuned(adapter: Path) -> tuple[Any, list[Any]]:
     return loaded, mlx_answers(loaded, PROMPTS, TOKENS)
 
 
-def llama(model: Path, lora: Path | None = None) -> Any:
+def llama(model: Path, gguf_lora: Path | None = None) -> Any:
     from pipeline.generators.llamacpp import LlamaCppGenerator
 
-    return LlamaCppGenerator(model, lora, threads=1)
+    return LlamaCppGenerator(model, gguf_lora, threads=1)
 
 
 def agreement(mlx_tuned: tuple[Any, list[Any]], generator: Any) -> Any:
@@ -114,7 +115,11 @@ def test_the_shipped_gguf_with_the_exported_adapter_answers_like_mlx(
 
 
 def test_float32_weights_follow_mlx_token_for_token_and_need_the_qk_permutation(
-    mlx_tuned: tuple[Any, list[Any]], exported: Path, adapter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mlx_tuned: tuple[Any, list[Any]],
+    exported: Path,
+    adapter: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import lora.gguf_adapter as gguf_adapter
     from lora.gguf_model import float32_gguf
@@ -149,7 +154,6 @@ def test_the_cli_generates_on_the_backend_it_is_given(adapter: Path) -> None:
 @pytest.fixture
 def dora_adapter(tmp_path: Path) -> Path:
     """A DoRA adapter (untrained: it leaves the model as it is), which MLX runs and llama.cpp cannot."""
-    import lora  # noqa: F401
     import mlx.core as mx
     from mlx.utils import tree_flatten
     from mlx_lm.tuner.utils import linear_to_lora_layers
@@ -163,14 +167,18 @@ def dora_adapter(tmp_path: Path) -> Path:
     linear_to_lora_layers(model, 2, params, use_dora=True)
     folder = tmp_path / "dora"
     folder.mkdir()
-    mx.save_safetensors(str(folder / "adapters.safetensors"), dict(tree_flatten(model.trainable_parameters())))
+    mx.save_safetensors(
+        str(folder / "adapters.safetensors"), dict(tree_flatten(model.trainable_parameters()))
+    )
     config = {"fine_tune_type": "dora", "num_layers": 2, "lora_parameters": params}
     (folder / "adapter_config.json").write_text(json.dumps(config))
     return folder
 
 
 def test_an_adapter_llama_cpp_cannot_run_falls_back_to_mlx_with_one_warning(dora_adapter: Path) -> None:
-    answer, warned = ask_json(CORE, "--mode", "lora", "--adapter", str(dora_adapter), "--backend", "llama.cpp")
+    answer, warned = ask_json(
+        CORE, "--mode", "lora", "--adapter", str(dora_adapter), "--backend", "llama.cpp"
+    )
     assert answer["backend"] == "mlx" and answer["answer"]
     assert len(warned) == 1 and "dora adapter cannot run on llama.cpp" in warned[0], warned
 
