@@ -207,41 +207,49 @@ def main() -> None:
     def median(name: str, key: str = "tps") -> float:
         return statistics.median(r[key] for r in runs[name] if key in r)
 
+    def best(name: str) -> float:
+        return max(r["tps"] for r in runs[name])
+
     decode = {
         name: {
             "tps_median": round(median(name), 1),
+            "tps_best": round(best(name), 1),
             "tps_runs": [round(r["tps"], 1) for r in rs],
             **({"wall_tps_median": round(median(name, "wall_tps"), 1)} if "wall_tps" in rs[0] else {}),
             "tokens": [int(r["tokens"]) for r in rs],
         }
         for name, rs in runs.items()
     }
-    ratios = {
-        "project-llama.cpp / xllamacpp (q4_1, same threads)": median("project-llama.cpp q4_1")
-        / median("xllamacpp q4_1"),
-        "project-llama.cpp wall / xllamacpp (q4_1, same threads)": median(
-            "project-llama.cpp q4_1", "wall_tps"
-        )
-        / median("xllamacpp q4_1"),
-        "project-mlx / mlx_lm generate": median("project-mlx") / median("mlx_lm generate"),
-        "project-llama.cpp q4_1 / project-mlx": median("project-llama.cpp q4_1") / median("project-mlx"),
+    pairs = {
+        "project-llama.cpp / xllamacpp (q4_1, same threads)": ("project-llama.cpp q4_1", "xllamacpp q4_1"),
+        "project-mlx / mlx_lm generate": ("project-mlx", "mlx_lm generate"),
+        "project-llama.cpp q4_1 / project-mlx": ("project-llama.cpp q4_1", "project-mlx"),
     }
     if args.f32:
-        ratios["project-llama.cpp / xllamacpp (f32, same threads)"] = median(
-            "project-llama.cpp f32"
-        ) / median("xllamacpp f32")
+        pairs["project-llama.cpp / xllamacpp (f32, same threads)"] = (
+            "project-llama.cpp f32",
+            "xllamacpp f32",
+        )
+    ratios = {
+        name: {"median": median(a) / median(b), "best": best(a) / best(b)} for name, (a, b) in pairs.items()
+    }
+    ratios["project-llama.cpp wall / xllamacpp (q4_1, same threads)"] = {
+        "median": median("project-llama.cpp q4_1", "wall_tps") / median("xllamacpp q4_1")
+    }
 
     table = Table(
         title=f"Decode tok/s, embedded SmolLM2-135M, {args.max_tokens} tokens, median of {args.repeats}"
     )
-    for column in ("engine", "tok/s (median)", "runs"):
+    for column in ("engine", "tok/s median", "best", "runs"):
         table.add_column(column, justify="left" if column == "engine" else "right")
     for name, row in decode.items():
         wall = f" (wall {row['wall_tps_median']})" if "wall_tps_median" in row else ""
-        table.add_row(name, f"{row['tps_median']}{wall}", ", ".join(map(str, row["tps_runs"])))
+        table.add_row(
+            name, f"{row['tps_median']}{wall}", str(row["tps_best"]), ", ".join(map(str, row["tps_runs"]))
+        )
     console.print(table)
     for name, value in ratios.items():
-        console.print(f"{name}: {value:.2f}x")
+        console.print(f"{name}: " + ", ".join(f"{kind} {v:.2f}x" for kind, v in value.items()))
 
     console.print("greedy agreement MLX vs llama.cpp ...")
     cache: dict[Any, Any] = {}
@@ -260,7 +268,7 @@ def main() -> None:
 
     results = {
         "decode": decode,
-        "ratios": {k: round(v, 3) for k, v in ratios.items()},
+        "ratios": {name: {k: round(v, 3) for k, v in value.items()} for name, value in ratios.items()},
         "agreement": agree,
         "settings": {
             "prompt": DECODE_PROMPT,

@@ -90,7 +90,7 @@ def mlx_greedy(loaded: Any, messages: Sequence[Message], max_tokens: int) -> Dec
 def visible(text: str) -> str:
     """The answer as compared: stripped, without a character cut off by ``max_tokens`` (MLX
     shows its first bytes as U+FFFD, llama.cpp holds them back)."""
-    return text.strip().rstrip("\ufffd")
+    return text.strip().rstrip("\ufffd").rstrip()
 
 
 def first_difference(tokenizer: Any, mlx: Decoded, llama_text: str) -> int | None:
