@@ -28,7 +28,7 @@ Precision = Literal["q4", "float16", "float32"]
 CONVERTER_VERSION = 2
 EMBEDDED_NAME = "smollm2-135m-instruct"
 
-_LAYER_NAMES = {
+LAYER_NAMES = {
     "attn_q": "self_attn.q_proj",
     "attn_k": "self_attn.k_proj",
     "attn_v": "self_attn.v_proj",
@@ -57,7 +57,7 @@ def hf_name(gguf_name: str) -> str:
     parts = gguf_name.split(".")
     if parts[0] == "blk":
         layer, kind, leaf = parts[1], parts[2], ".".join(parts[3:])
-        return f"model.layers.{layer}.{_LAYER_NAMES[kind]}.{leaf}"
+        return f"model.layers.{layer}.{LAYER_NAMES[kind]}.{leaf}"
     return f"{_TOP_NAMES[parts[0]]}.{'.'.join(parts[1:])}"
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pipeline.abstain import GateDecision, abstention_sentence, answering_facts, gate, is_abstention
+from pipeline.backends import backend_label
 from pipeline.compose import graph_answer, polarity_conflict, unanswered
 from pipeline.errors import AxlabError
 from pipeline.grounding import EntityInfo, Grounding
@@ -133,8 +134,10 @@ class GeneratorBackend:
                 yield text
 
 
-def default_backend(model: str | None) -> Backend:
-    """In-process MLX, unless ``$AXLAB_GENERATOR_URL`` names an OpenAI-compatible server."""
+def default_backend(model: str | None, choice: str | None = None) -> Backend:
+    """An OpenAI-compatible server when ``$AXLAB_GENERATOR_URL`` names one, else in process:
+    MLX or llama.cpp, as ``choice`` (``--backend``, default ``$AXLAB_BACKEND`` or auto) picks
+    (:func:`pipeline.backends.make_backend`)."""
     import os
 
     if os.environ.get("AXLAB_GENERATOR_URL"):
@@ -143,7 +146,9 @@ def default_backend(model: str | None) -> Backend:
         generator = generator_from_env(model=model)
         if generator is not None:
             return GeneratorBackend(generator)
-    return LoraBackend(model)
+    from pipeline.backends import make_backend
+
+    return make_backend(model, choice)
 
 
 def validate_question(question: object) -> str:
@@ -469,6 +474,7 @@ class AnswerEngine:
             adapter=str(adapter) if adapter is not None else None,
             timings_ms=timings,
             verification=verification.to_json() if verification is not None else None,
+            backend=backend_label(self.backend, adapter),
         )
 
     ask_stream = stream  # the name the HTTP service looks for first

@@ -27,9 +27,11 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     verification: dict[str, Any] | None = None
     abstention: dict[str, Any] | None = None  # why it abstained: {kind, attribute, subject, known, reason}
+    backend: str | None = None  # what generated: "mlx", "llama.cpp", "remote"; None when nothing did
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The ``ask --json`` object; ``backend`` only when something generated."""
+        data = {
             "question": self.question,
             "mode": self.mode,
             "answer": self.answer,
@@ -41,6 +43,9 @@ class Answer:
             "verification": self.verification,
             "abstention": self.abstention,
         }
+        if self.backend is not None:
+            data["backend"] = self.backend
+        return data
 
 
 class Answerer(Protocol):

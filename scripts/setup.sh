@@ -17,13 +17,15 @@ if [ "$(uname -s)" = "Linux" ] && command -v apt-get >/dev/null 2>&1; then
     # a Korean font so that screenshots show Hangul.
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     fc-list :lang=ko 2>/dev/null | grep -q . || missing+=(fonts-nanum)
+    # llama.cpp (the xllamacpp wheel, --backend llama.cpp) is built with OpenMP.
+    ldconfig -p 2>/dev/null | grep -q 'libgomp.so.1' || missing+=(libgomp1)
     if [ ${#missing[@]} -gt 0 ]; then
         sudo=""
         [ "$(id -u)" = "0" ] || sudo="sudo"
         log "installing system packages: ${missing[*]}"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-            || log "warning: could not install ${missing[*]} (HermiT falls back to owlrl; MLX stays on its reference BLAS; the browser tests need chromium)"
+            || log "warning: could not install ${missing[*]} (HermiT falls back to owlrl; MLX stays on its reference BLAS; the browser tests need chromium; llama.cpp falls back to MLX)"
     fi
 fi
 

@@ -23,6 +23,10 @@ console = Console()
 err = Console(stderr=True)
 
 _MODE_HELP = f"answer mode: {', '.join(MODES)}"
+_BACKEND_HELP = (
+    "generator: mlx, llama.cpp or auto (MLX on Apple Silicon, llama.cpp on Linux when installed; "
+    "env AXLAB_BACKEND)"
+)
 _TITLES: dict[str, str] = {"base": "base", "lora": "LoRA", "graph": "graph", "hybrid": "hybrid"}
 
 
@@ -32,8 +36,9 @@ def _engine(
     adapter: Path | None,
     lora: Path | None = None,
     hybrid: Path | None = None,
+    backend: str | None = None,
 ) -> Any:
-    from pipeline.engine import AnswerEngine
+    from pipeline.engine import AnswerEngine, default_backend
 
     if adapter is not None:
         if mode not in ("lora", "hybrid"):
@@ -42,11 +47,15 @@ def _engine(
             lora = adapter
         else:
             hybrid = adapter
-    return AnswerEngine(model=model, lora_adapter=lora, hybrid_adapter=hybrid)
+    return AnswerEngine(
+        model=model, lora_adapter=lora, hybrid_adapter=hybrid, backend=default_backend(model, backend)
+    )
 
 
 def _footer(answer: Answer) -> str:
     parts = [f"mode {answer.mode}", f"model {answer.model}"]
+    if answer.backend:
+        parts.append(f"on {answer.backend}")
     if answer.adapter:
         parts.append(f"adapter {answer.adapter}")
     parts.append(f"{len(answer.context)} facts")
@@ -71,15 +80,18 @@ def ask(
     adapter: Path | None = typer.Option(None, "--adapter", help="LoRA adapter folder for --mode lora/hybrid"),
     max_tokens: int | None = typer.Option(None, "--max-tokens", help="most tokens to generate"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of streaming"),
+    backend: str | None = typer.Option(None, "--backend", help=_BACKEND_HELP),
 ) -> None:
     """Answer a question in one mode (default: hybrid)."""
+    from pipeline.backends import check_choice
     from pipeline.engine import validate_max_tokens, validate_question
     from pipeline.modes import check_mode
 
     validate_question(question)
     checked = check_mode(mode)
     validate_max_tokens(max_tokens)
-    engine = _engine(model, checked, adapter)
+    check_choice(backend)
+    engine = _engine(model, checked, adapter, backend=backend)
     if as_json:
         answer = engine.ask(question, checked, max_tokens)
         sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")

@@ -12,7 +12,10 @@ UPDATE_TOKEN_ENV = "AXLAB_UPDATE_TOKEN"
 
 
 def real_factories(
-    model: str | None = None, lora_adapter: str | None = None, hybrid_adapter: str | None = None
+    model: str | None = None,
+    lora_adapter: str | None = None,
+    hybrid_adapter: str | None = None,
+    backend: str | None = None,
 ) -> tuple[Any, Any]:
     """(answerer_factory, kg_factory) for the real engine and graph; the graph is loaded
     once and shared by the SPARQL endpoint and the engine."""
@@ -21,7 +24,7 @@ def real_factories(
     except ImportError as exc:  # pragma: no cover - a broken install
         raise AxlabError(f"the knowledge graph is not available: {exc}") from None
     try:
-        from pipeline.engine import AnswerEngine
+        from pipeline.engine import AnswerEngine, default_backend
     except ImportError as exc:
         raise AxlabError(f"the answer engine is not available (pipeline.engine): {exc}") from None
 
@@ -34,7 +37,11 @@ def real_factories(
 
     def answerer_factory() -> Any:
         return AnswerEngine(
-            model=model, lora_adapter=lora_adapter, hybrid_adapter=hybrid_adapter, kg=kg_factory()
+            model=model,
+            lora_adapter=lora_adapter,
+            hybrid_adapter=hybrid_adapter,
+            kg=kg_factory(),
+            backend=default_backend(model, backend),
         )
 
     return answerer_factory, kg_factory
@@ -76,6 +83,12 @@ def serve(
         5, "--keep-alive", min=1, help="Seconds an idle keep-alive connection stays open."
     ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    backend: str | None = typer.Option(
+        None,
+        "--backend",
+        help="Generator: mlx, llama.cpp or auto (MLX on Apple Silicon, llama.cpp on Linux when installed; "
+        "env AXLAB_BACKEND).",
+    ),
 ) -> None:
     """Serve /ask, /health, the SPARQL 1.1 endpoint /sparql and OpenAI-compatible /v1 over HTTP."""
     import uvicorn
@@ -100,7 +113,10 @@ def serve(
         )
     except ValueError as exc:
         raise AxlabError(str(exc)) from None
-    answerer_factory, kg_factory = real_factories(model, lora_adapter, hybrid_adapter)
+    from pipeline.backends import check_choice
+
+    check_choice(backend)
+    answerer_factory, kg_factory = real_factories(model, lora_adapter, hybrid_adapter, backend)
     app = create_app(answerer_factory, kg_factory, settings)
     uvicorn.run(
         app,

@@ -1,0 +1,236 @@
+"""The llama.cpp backend without running a model: the adapter export's arithmetic and checks,
+the backend choice (``--backend`` / ``$AXLAB_BACKEND``) and the fallbacks to MLX."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lora.convert import unpermute_rows
+from lora.gguf_adapter import BaseModelInfo, GgufExportError, export_adapter, lora_tensors, permute_rows
+from pipeline.backends import make_backend, resolve_backend
+from pipeline.errors import AxlabError
+
+REPO = Path(__file__).resolve().parents[1]
+HIDDEN, FFN, HEADS, KV_HEADS, HEAD_DIM, RANK, SCALE = 16, 24, 4, 2, 4, 2, 20.0
+BASE = BaseModelInfo(
+    arch="llama",
+    n_head=HEADS,
+    n_head_kv=KV_HEADS,
+    shapes={
+        "blk.0.attn_q.weight": (HIDDEN, HEADS * HEAD_DIM),
+        "blk.0.attn_k.weight": (HIDDEN, KV_HEADS * HEAD_DIM),
+        "blk.0.attn_v.weight": (HIDDEN, KV_HEADS * HEAD_DIM),
+        "blk.0.ffn_down.weight": (FFN, HIDDEN),
+    },
+)
+MODULES = {
+    "self_attn.q_proj": (HIDDEN, HEADS * HEAD_DIM),
+    "self_attn.k_proj": (HIDDEN, KV_HEADS * HEAD_DIM),
+    "self_attn.v_proj": (HIDDEN, KV_HEADS * HEAD_DIM),
+    "mlp.down_proj": (FFN, HIDDEN),
+}
+
+
+def mlx_lora(seed: int = 0) -> dict[str, np.ndarray]:
+    """mlx-lm's layout: lora_a (in, r), lora_b (r, out)."""
+    rng = np.random.default_rng(seed)
+    weights = {}
+    for module, (n_in, n_out) in MODULES.items():
+        weights[f"model.layers.0.{module}.lora_a"] = rng.normal(size=(n_in, RANK)).astype(np.float32)
+        weights[f"model.layers.0.{module}.lora_b"] = rng.normal(size=(RANK, n_out)).astype(np.float32)
+    return weights
+
+
+CONFIG = {"fine_tune_type": "lora", "num_layers": 1, "lora_parameters": {"rank": RANK, "scale": SCALE}}
+
+
+def test_permute_rows_is_the_inverse_of_the_converters_unpermute() -> None:
+    rows = np.arange(HEADS * HEAD_DIM * 3, dtype=np.float32).reshape(HEADS * HEAD_DIM, 3)
+    assert np.array_equal(unpermute_rows(permute_rows(rows, HEADS), HEADS), rows)
+    assert not np.array_equal(permute_rows(rows, HEADS), rows)
+
+
+def test_exported_tensors_give_llama_cpp_the_same_weight_delta_as_mlx() -> None:
+    """llama.cpp adds (alpha / r) * B A to its (permuted) weight; mlx-lm adds scale * (A B)^T."""
+    weights = mlx_lora()
+    tensors, alpha = lora_tensors(CONFIG, weights, BASE)
+    assert alpha == SCALE * RANK
+    for module, (n_in, n_out) in MODULES.items():
+        a, b = weights[f"model.layers.0.{module}.lora_a"], weights[f"model.layers.0.{module}.lora_b"]
+        mlx_delta = SCALE * (a @ b).T  # (out, in), the Hugging Face row order
+        kind = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k"}.get(module)
+        target = f"blk.0.{kind or {'self_attn.v_proj': 'attn_v', 'mlp.down_proj': 'ffn_down'}[module]}.weight"
+        la, lb = tensors[f"{target}.lora_a"], tensors[f"{target}.lora_b"]
+        assert la.shape == (RANK, n_in) and lb.shape == (n_out, RANK)
+        llama_delta = (alpha / RANK) * lb @ la
+        heads = {"attn_q": HEADS, "attn_k": KV_HEADS}.get(kind or "")
+        expected = permute_rows(mlx_delta, heads) if heads else mlx_delta
+        np.testing.assert_allclose(llama_delta, expected, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("config", "weights", "message"),
+    [
+        ({**CONFIG, "fine_tune_type": "dora"}, mlx_lora(), "dora adapter cannot run on llama.cpp"),
+        (
+            CONFIG,
+            {**mlx_lora(), "model.layers.0.self_attn.q_proj.lora_b": np.zeros((RANK, 7), np.float32)},
+            "does not fit blk.0.attn_q.weight",
+        ),
+        (
+            CONFIG,
+            {
+                "model.embed_tokens.lora_a": np.zeros((HIDDEN, RANK), np.float32),
+                "model.embed_tokens.lora_b": np.zeros((RANK, 5), np.float32),
+            },
+            "no llama.cpp equivalent",
+        ),
+        (CONFIG, {"model.layers.0.self_attn.q_proj.lora_a": np.zeros((HIDDEN, RANK))}, "not lora_a/lora_b pairs"),
+        (CONFIG, {"model.layers.9.self_attn.q_proj.lora_a": np.zeros((HIDDEN, RANK)),
+                  "model.layers.9.self_attn.q_proj.lora_b": np.zeros((RANK, 16))}, "has no tensor blk.9"),
+    ],
+)  # fmt: skip
+def test_adapters_llama_cpp_cannot_run_are_refused(
+    config: dict[str, object], weights: dict[str, np.ndarray], message: str
+) -> None:
+    with pytest.raises(GgufExportError, match=message):
+        lora_tensors(config, weights, BASE)
+
+
+def write_adapter(folder: Path, weights: dict[str, np.ndarray], config: dict[str, object]) -> Path:
+    from safetensors.numpy import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(weights, str(folder / "adapters.safetensors"))
+    (folder / "adapter_config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_export_of_the_embedded_model_is_cached_by_content_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    from lora.paths import embedded_gguf_path
+
+    hidden, layers = 576, "model.layers.29.self_attn"
+    rng = np.random.default_rng(1)
+    weights = {
+        f"{layers}.q_proj.lora_a": rng.normal(size=(hidden, 4)).astype(np.float32),
+        f"{layers}.q_proj.lora_b": rng.normal(size=(4, hidden)).astype(np.float32),
+        f"{layers}.k_proj.lora_a": rng.normal(size=(hidden, 4)).astype(np.float32),
+        f"{layers}.k_proj.lora_b": rng.normal(size=(4, 192)).astype(np.float32),
+    }
+    config = {"fine_tune_type": "lora", "num_layers": 1, "lora_parameters": {"rank": 4, "scale": 10.0}}
+    adapter = write_adapter(tmp_path / "adapter", weights, config)
+    out = tmp_path / "exported"
+    first = export_adapter(adapter, embedded_gguf_path(), out_dir=out)
+    again = export_adapter(adapter, embedded_gguf_path(), out_dir=out)
+    assert first == again and first.stat().st_mtime_ns == again.stat().st_mtime_ns
+    assert sorted(p.name for p in out.iterdir()) == [first.name]  # no temp file left
+
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(first))
+    assert reader.fields["general.type"].contents() == "adapter"
+    assert reader.fields["adapter.type"].contents() == "lora"
+    assert reader.fields["adapter.lora.alpha"].contents() == pytest.approx(40.0)
+    assert {t.name for t in reader.tensors} == {
+        f"blk.29.attn_{kind}.weight.lora_{ab}" for kind in ("q", "k") for ab in ("a", "b")
+    }
+    weights[f"{layers}.q_proj.lora_b"] *= 2
+    changed = export_adapter(write_adapter(adapter, weights, config), embedded_gguf_path(), out_dir=out)
+    assert changed != first and changed.is_file()
+
+
+@pytest.mark.parametrize(
+    ("choice", "system", "machine", "installed", "expected", "warns"),
+    [
+        ("auto", "darwin", "arm64", True, "mlx", False),  # Metal
+        ("auto", "linux", "x86_64", True, "llama.cpp", False),
+        ("auto", "linux", "aarch64", False, "mlx", False),
+        ("auto", "darwin", "x86_64", False, "mlx", False),
+        ("llama.cpp", "darwin", "arm64", True, "llama.cpp", False),
+        ("llama.cpp", "linux", "x86_64", False, "mlx", True),
+        ("mlx", "linux", "x86_64", True, "mlx", False),
+        ("LLAMA.CPP", "linux", "x86_64", True, "llama.cpp", False),
+    ],
+)
+def test_backend_choice(
+    choice: str, system: str, machine: str, installed: bool, expected: str, warns: bool
+) -> None:
+    name, warning = resolve_backend(choice, system=system, machine=machine, llamacpp=installed)
+    assert name == expected
+    assert (warning is not None) == warns
+
+
+def test_backend_choice_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AXLAB_BACKEND", "mlx")
+    assert resolve_backend(None, system="linux", machine="x86_64", llamacpp=True) == ("mlx", None)
+    monkeypatch.delenv("AXLAB_BACKEND")
+    assert resolve_backend(None, system="linux", machine="x86_64", llamacpp=True)[0] == "llama.cpp"
+    monkeypatch.setenv("AXLAB_BACKEND", "cuda")
+    with pytest.raises(AxlabError, match=r"\$AXLAB_BACKEND must be one of mlx, llama.cpp, auto, not 'cuda'"):
+        resolve_backend(None)
+
+
+def test_missing_xllamacpp_falls_back_to_mlx_with_one_warning_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pipeline.backends as backends
+    import pipeline.generators.llamacpp as llamacpp
+    from pipeline.engine import LoraBackend
+
+    monkeypatch.setattr(llamacpp, "llamacpp_installed", lambda: False)
+    monkeypatch.setattr(backends, "_warned", set())
+    first, second = make_backend(None, "llama.cpp"), make_backend(None, "llama.cpp")
+    assert isinstance(first, LoraBackend) and isinstance(second, LoraBackend)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "axlab: warning: llama.cpp is not installed (pip install xllamacpp); generating with MLX"
+    ]
+    assert isinstance(make_backend(None, "auto"), LoraBackend)  # auto: MLX, quietly
+    assert capsys.readouterr().err == ""
+
+
+def test_another_model_than_the_embedded_one_runs_on_mlx(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pipeline.backends as backends
+    from pipeline.engine import LoraBackend
+
+    monkeypatch.setattr(backends, "_warned", set())
+    backend = make_backend("some/hub-model", "llama.cpp")
+    assert isinstance(backend, LoraBackend) and backend.model == "some/hub-model"
+    assert "llama.cpp runs the embedded model only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (
+            ("ask", "Where is SolverX?", "--backend", "tpu"),
+            {},
+            "--backend must be one of mlx, llama.cpp, auto",
+        ),
+        (("ask", "Where is SolverX?"), {"AXLAB_BACKEND": "tpu"}, "$AXLAB_BACKEND must be one of"),
+        (("serve", "--backend", "gpu", "--port", "0"), {}, "--backend must be one of mlx, llama.cpp, auto"),
+    ],
+)
+def test_a_bad_backend_is_one_line_and_exit_2(
+    args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
