@@ -704,7 +704,9 @@ class IntentReader:
             by_name = _name_score(profile.names_en, profile.names_ko, words, ko)
             stemmed = [len(name) for name in profile.stems_ko if all(stem_ in ko for stem_ in name)]
             if stemmed:
-                by_name = max(by_name, NAME_MATCH + LONGER_NAME * min(max(stemmed) - 1, 3))  # "가장 중요한 제품" in "가장 중요하게 내세우는 제품"
+                by_name = max(
+                    by_name, NAME_MATCH + LONGER_NAME * min(max(stemmed) - 1, 3)
+                )  # "가장 중요한 제품" in "가장 중요하게 내세우는 제품"
             score = max(by_name, semantic.get(profile.name, 0.0))
             own[profile.name] = by_name
             content = max(content, score)

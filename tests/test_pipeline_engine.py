@@ -101,7 +101,9 @@ def test_gate_abstains_without_calling_the_model(shared: dict, adapters: dict) -
         assert answer.abstained and answer.answer.startswith("I don't know")
         assert answer.abstention is not None and answer.abstention["kind"] == kind
     japan = engine.ask("Does SolverX have an office in Japan?", "graph")
-    assert japan.abstention is not None and "Germany" in japan.abstention["known"] and "Germany" in japan.answer
+    assert (
+        japan.abstention is not None and "Germany" in japan.abstention["known"] and "Germany" in japan.answer
+    )
     assert backend.calls == []
     # base and lora modes have no gate: they ask the model
     assert not engine.ask("What is SolverX's revenue?", "base").abstained
