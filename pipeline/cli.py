@@ -12,7 +12,7 @@ import sys
 import typer
 from rich.console import Console
 
-from pipeline.errors import user_error_types
+from pipeline.errors import AxlabError, user_error_types
 
 COMMAND_MODULES = (
     "pipeline.commands.kg_commands",
@@ -42,7 +42,6 @@ def build_app() -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> None:
     app = build_app()
-    errors = user_error_types()
     try:
         app(args=argv, standalone_mode=True)
     except SystemExit:
@@ -50,7 +49,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err_console.print("axlab: interrupted")
         sys.exit(130)
-    except errors as exc:  # one clear line, no traceback
+    except Exception as exc:  # a user error is one clear line, no traceback
+        # the error types are looked up only now: importing kg.errors loads rdflib (~1 s),
+        # which 'ask --server' never needs; the module that raised is loaded already
+        if not isinstance(exc, AxlabError) and not isinstance(exc, user_error_types()):
+            raise
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
         sys.exit(getattr(exc, "exit_code", 1))
