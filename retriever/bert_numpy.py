@@ -10,7 +10,9 @@ from :func:`load_numpy_bert` and keep using sentence-transformers.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,30 @@ def supported(folder: Path) -> bool:
     )
 
 
+@contextlib.contextmanager
+def numpy_blas_threads(n: int) -> Iterator[None]:
+    """Run with NumPy's own BLAS on ``n`` threads (MLX's OpenBLAS untouched), then restore.
+
+    On a shared 2-core machine two BLAS threads spin-wait on each other: one short question
+    took 0.1-0.7 s with two threads and 20-60 ms with one."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        yield
+        return
+    home = Path(np.__file__).resolve().parent
+    own = (f"{home}/", f"{home}.libs/")  # the wheel's bundled OpenBLAS lives in numpy.libs/
+    libs = [lib for lib in ThreadpoolController().lib_controllers if str(lib.filepath).startswith(own)]
+    before = [lib.num_threads for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(n)
+    try:
+        yield
+    finally:
+        for lib, count in zip(libs, before, strict=True):
+            lib.set_num_threads(count)
+
+
 def _erf(x: Array) -> Array:
     """Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7): exact GELU without scipy."""
     sign = np.sign(x)
@@ -81,6 +107,7 @@ class NumpyBert:
     layers: int
     eps: float
     normalize: bool
+    pad_id: int = 0
 
     def _linear(self, x: Array, name: str) -> Array:
         return x @ self.weights[f"{name}.weight"].T + self.weights[f"{name}.bias"]
@@ -120,19 +147,31 @@ class NumpyBert:
             x = _layer_norm(out, w[f"{p}.output.LayerNorm.weight"], w[f"{p}.output.LayerNorm.bias"], self.eps)
         return x.astype(np.float32)
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> Array:
+    def encode(self, texts: list[str], batch_size: int = 32, threads: int = 1) -> Array:
         """Mean-pooled (and, like the folder's Normalize module, unit-length) vectors."""
-        out: list[Array] = []
-        for start in range(0, len(texts), batch_size):
-            encodings = self.tokenizer.encode_batch(texts[start : start + batch_size])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        with numpy_blas_threads(threads):
+            return self._encode(texts, batch_size)
+
+    def _encode(self, texts: list[str], batch_size: int) -> Array:
+        encoded = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))  # little padding per batch
+        out = np.zeros((len(texts), self.weights["embeddings.word_embeddings.weight"].shape[1]), np.float32)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            length = max(len(encoded[i]) for i in chunk)
+            ids = np.full((len(chunk), length), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(chunk), length), dtype=np.float32)
+            for row, i in enumerate(chunk):
+                ids[row, : len(encoded[i])] = encoded[i]
+                mask[row, : len(encoded[i])] = 1.0
             states = self._forward(ids, mask)
             pooled = (states * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
             if self.normalize:
                 pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-            out.append(pooled.astype(np.float32))
-        return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
+            out[chunk] = pooled
+        return out
 
 
 def load_numpy_bert(folder: Path) -> NumpyBert | None:
@@ -149,7 +188,6 @@ def load_numpy_bert(folder: Path) -> NumpyBert | None:
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=max_length)
-    tokenizer.enable_padding(pad_id=int(config.get("pad_token_id", 0)))
     weights = {
         k: v.astype(np.float32, copy=False) for k, v in load_file(str(folder / "model.safetensors")).items()
     }
@@ -162,4 +200,5 @@ def load_numpy_bert(folder: Path) -> NumpyBert | None:
         layers=int(config["num_hidden_layers"]),
         eps=float(config.get("layer_norm_eps", 1e-12)),
         normalize=any(isinstance(m, dict) and m.get("type", "").endswith("Normalize") for m in modules),
+        pad_id=int(config.get("pad_token_id", 0)),
     )

@@ -140,7 +140,8 @@ class Embedder:
         model = self._model()
         if isinstance(model, NumpyBert):
             with _ENCODE_LOCK:
-                return np.asarray(model.encode(texts, batch_size=_BATCH), dtype=np.float32)
+                vectors = model.encode(texts, batch_size=_BATCH, threads=encode_threads())
+                return np.asarray(vectors, dtype=np.float32)
         with _ENCODE_LOCK, _torch_threads(encode_threads()):
             vectors = model.encode(
                 texts,
