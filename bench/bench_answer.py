@@ -6,7 +6,11 @@ Korean, general ones) in each mode on the embedded model with the default adapte
 one warm-up pass. Also measures the hybrid routing of general questions: the base model
 (the default) against the hybrid adapter, on the general questions.
 
-    python bench/bench_answer.py [--repeats 1] [--max-tokens 48] [--out bench/results/answer.json]
+Cold ``axlab ask``: each mode is also asked by a fresh ``python -m pipeline ask --json`` process
+(``--cold-runs`` times, after one untimed run that fills the OS file cache), wall time measured
+around the process: what a user waits for the first answer.
+
+    python bench/bench_answer.py [--repeats 1] [--max-tokens 48] [--cold-runs 2] [--out bench/results/answer.json]
 """
 
 from __future__ import annotations
@@ -52,11 +56,46 @@ def pct(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+COLD_QUESTION = "Who is the chief executive of SolverX?"
+
+
+def cold_ask(mode: str, max_tokens: int, runs: int) -> dict[str, Any]:
+    """Wall time of fresh ``ask`` processes (one untimed run first), with the last answer's timings."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    args = [sys.executable, "-m", "pipeline", "ask", COLD_QUESTION, "--mode", mode, "--json"]
+    args += ["--max-tokens", str(max_tokens)]
+    walls: list[float] = []
+    answer: dict[str, Any] = {}
+    for run in range(runs + 1):
+        t = time.perf_counter()
+        done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        wall = time.perf_counter() - t
+        if done.returncode != 0:
+            return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+        answer = json.loads(done.stdout)
+        if run:  # the first run only warms the OS file cache
+            walls.append(wall)
+    return {
+        "question": COLD_QUESTION,
+        "wall_s": [round(w, 2) for w in walls],
+        "wall_p50_s": round(pct(walls, 0.5), 2),
+        "answer": answer.get("answer"),
+        "timings_ms": answer.get("timings_ms"),
+    }
+
+
 def summarise(answers: list[dict[str, Any]]) -> dict[str, Any]:
     retrieve = [a["timings_ms"].get("retrieve", 0.0) for a in answers]
     total = [a["timings_ms"].get("total", 0.0) for a in answers]
     generate = [a["timings_ms"].get("generate", 0.0) for a in answers]
+    decode = [a["timings_ms"]["decode_tokens"] for a in answers if "decode_tokens" in a["timings_ms"]]
+    speed = [a["timings_ms"]["decode_tok_s"] for a in answers if a["timings_ms"].get("decode_tok_s")]
     return {
+        "decode_tokens_p50": pct(decode, 0.5),
+        "decode_tokens_max": max(decode, default=0.0),
+        "decode_tok_s_p50": round(pct(speed, 0.5), 1),
         "n": len(answers),
         "retrieve_p50_ms": round(pct(retrieve, 0.5), 1),
         "retrieve_p95_ms": round(pct(retrieve, 0.95), 1),
@@ -77,6 +116,7 @@ def main() -> None:
     parser.add_argument(
         "--no-routing", action="store_true", help="skip the general-question routing comparison"
     )
+    parser.add_argument("--cold-runs", type=int, default=2, help="fresh 'ask' processes per mode (0: skip)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "answer.json")
     args = parser.parse_args()
 
@@ -101,7 +141,13 @@ def main() -> None:
     for mode in modes:  # first generation per model compiles/allocates: not measured
         engine.ask("What is SolverX's core product?", mode, 4)
 
-    results: dict[str, Any] = {"modes": {}, "answers": {}}
+    results: dict[str, Any] = {"modes": {}, "answers": {}, "cold_ask": {}}
+    if args.cold_runs > 0:
+        for mode in modes:
+            results["cold_ask"][mode] = cold_ask(mode, args.max_tokens, args.cold_runs)
+            cold = results["cold_ask"][mode]
+            console.print(f"cold ask {mode}: {cold.get('wall_p50_s', cold.get('error'))} s")
+
     for mode in modes:
         answers = []
         for _ in range(args.repeats):
@@ -131,6 +177,8 @@ def main() -> None:
         "retrieve p50",
         "retrieve p95",
         "generate p50",
+        "decode tok p50",
+        "tok/s p50",
         "total p50",
         "total p95",
         "abstained",
@@ -144,12 +192,21 @@ def main() -> None:
             f"{s['retrieve_p50_ms']:.0f} ms",
             f"{s['retrieve_p95_ms']:.0f} ms",
             f"{s['generate_p50_ms']:.0f} ms",
+            f"{s['decode_tokens_p50']:.0f}",
+            f"{s['decode_tok_s_p50']:.1f}",
             f"{s['total_p50_ms']:.0f} ms",
             f"{s['total_p95_ms']:.0f} ms",
             str(s["abstained"]),
             str(s["fallback"]),
         )
     console.print(table)
+    for mode, cold in results["cold_ask"].items():
+        timings = cold.get("timings_ms") or {}
+        console.print(
+            f"cold ask --mode {mode}: {cold.get('wall_p50_s', cold.get('error'))} s wall "
+            f"(load {timings.get('load', 0):.0f} ms, generate {timings.get('generate', 0):.0f} ms, "
+            f"{timings.get('decode_tokens', 0):.0f} tokens)"
+        )
     for choice, r in routing.items():
         console.print(
             f"hybrid, general questions routed to {'the base model' if choice == 'base' else 'the hybrid adapter'}: "

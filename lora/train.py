@@ -24,6 +24,7 @@ from typing import Any
 
 import lora  # noqa: F401  (loads OpenBLAS before mlx)
 from lora.adapters import ADAPTER_CONFIG, ADAPTER_WEIGHTS
+from lora.chat_format import render_messages
 from lora.checkpoint import (
     assign_by_path,
     load_checkpoint_arrays,
@@ -129,6 +130,12 @@ def _load_rows(data_dir: Path, batch_size: int) -> tuple[list[ChatRow], list[Cha
     return train, valid
 
 
+def template_rows(tokenizer: Any, rows: list[ChatRow]) -> list[ChatRow]:
+    """Rows as the model's chat template takes them: system text folded into the first user
+    turn where the template has no system role (Gemma 2)."""
+    return [{**row, "messages": render_messages(tokenizer, row["messages"])} for row in rows]
+
+
 def _data_digest(data_dir: Path) -> str:
     digest = hashlib.sha256()
     for name in ("train.jsonl", "valid.jsonl"):
@@ -216,8 +223,8 @@ def train(
     linear_to_lora_layers(
         model, config.num_layers, {"rank": config.rank, "scale": config.scale, "dropout": config.dropout}
     )
-    train_data: list[Any] = list(train_rows)
-    valid_data: list[Any] = list(valid_rows)
+    train_data: list[Any] = template_rows(tokenizer, train_rows)
+    valid_data: list[Any] = template_rows(tokenizer, valid_rows)
     train_set = CacheDataset(ChatDataset(train_data, tokenizer, mask_prompt=config.mask_prompt))
     valid_set = (
         CacheDataset(ChatDataset(valid_data, tokenizer, mask_prompt=config.mask_prompt))

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pipeline.errors import AxlabError
+from pipeline.types import GenerationStats
 
 if TYPE_CHECKING:
     from pipeline.engine import Backend, LoraBackend
@@ -215,14 +216,34 @@ class LlamaCppBackend:
         if self.generator(adapter) is None:
             self._mlx_backend().warm(adapter)
 
-    def stream(self, messages: Sequence[Message], max_tokens: int, adapter: Path | None) -> Iterator[str]:
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, adapter: Path | None
+    ) -> Iterator[str | GenerationStats]:
         generator = self.generator(adapter)
         if generator is None:
             yield from self._mlx_backend().stream(messages, max_tokens, adapter)
             return
-        for chunk in generator.stream(list(messages), max_tokens=max_tokens):
-            if chunk.text:
-                yield chunk.text
+        from lora.stopping import RepeatGuard
+        from pipeline.engine import generation_stats
+
+        guard = RepeatGuard()  # the same safety net as MLX's: a repeated line ends the answer
+        chunks = generator.stream(list(messages), max_tokens=max_tokens)
+        try:
+            for chunk in chunks:
+                shown = guard.feed(chunk.text) if chunk.text else ""
+                if shown:
+                    yield shown
+                if guard.stopped:
+                    break
+                stats = generation_stats(chunk.generation) if chunk.done else None
+                if stats is not None:
+                    yield stats
+        finally:
+            close = getattr(chunks, "close", None)
+            if callable(close):
+                close()  # stops llama.cpp at its next token
+        if guard.stopped:
+            yield GenerationStats(0, 0, finish_reason="repeat")
 
 
 def check_weights(weights: str | None) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from pipeline.errors import user_error_types
+from pipeline.errors import AxlabError, user_error_types
 
 COMMAND_MODULES = (
     "pipeline.commands.kg_commands",
@@ -81,20 +81,19 @@ def select_knowledge(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     argv = select_knowledge(list(sys.argv[1:] if argv is None else argv))
-    errors = user_error_types()
     try:
-        app = build_app()
-    except errors as exc:  # the selected knowledge's ontology is read when a command module loads
-        err_console.print(f"[bold red]error:[/] {str(exc).splitlines()[0]}", highlight=False, soft_wrap=True)
-        sys.exit(getattr(exc, "exit_code", 1))
-    try:
+        app = build_app()  # the selected knowledge's ontology is read when a command needs it
         app(args=argv, standalone_mode=True)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         err_console.print("axlab: interrupted")
         sys.exit(130)
-    except errors as exc:  # one clear line, no traceback
+    except Exception as exc:  # a user error is one clear line, no traceback
+        # the error types are looked up only now: importing kg.errors loads rdflib (~1 s),
+        # which 'ask --server' never needs; the module that raised is loaded already
+        if not isinstance(exc, AxlabError) and not isinstance(exc, user_error_types()):
+            raise
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
         sys.exit(getattr(exc, "exit_code", 1))

@@ -41,6 +41,7 @@ from pipeline.grounding import EntityInfo, Grounding
 from pipeline.modes import MODE_SPECS, check_mode, default_adapter
 from pipeline.prompt import (
     MAX_QUESTION_CHARS,
+    MAX_SYSTEM_CHARS,
     Lang,
     Message,
     context_limit,
@@ -49,7 +50,7 @@ from pipeline.prompt import (
     normalize_question,
     plain_messages,
 )
-from pipeline.types import DEFAULT_MODE, Answer, Mode
+from pipeline.types import DEFAULT_MODE, Answer, GenerationStats, Mode
 from pipeline.verify import Verification, verify_answer
 
 if TYPE_CHECKING:
@@ -64,16 +65,34 @@ GeneralRouting = Literal["base", "adapter"]
 
 
 class Backend(Protocol):
-    """Generates text for chat messages with an optional adapter (the model layer, or a double)."""
+    """Generates text for chat messages with an optional adapter (the model layer, or a double).
+
+    ``stream`` yields text pieces and may end with one :class:`~pipeline.types.GenerationStats`."""
 
     @property
     def model_id(self) -> str: ...
 
-    def stream(self, messages: Sequence[Message], max_tokens: int, adapter: Path | None) -> Iterator[str]: ...
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, adapter: Path | None
+    ) -> Iterator[str | GenerationStats]: ...
+
+
+def generation_stats(generation: Any) -> GenerationStats | None:
+    """The token counts of a finished :class:`lora.generate.Generation` (None if it has none)."""
+    if generation is None:
+        return None
+    return GenerationStats(
+        prefill_tokens=int(generation.prompt_tokens),
+        decode_tokens=int(generation.generation_tokens),
+        prefill_tok_s=float(generation.prompt_tps),
+        decode_tok_s=float(generation.generation_tps),
+        finish_reason=generation.finish_reason,
+    )
 
 
 class LoraBackend:
-    """The real model layer: :func:`lora.generate.load_model` (cached per model and adapter)."""
+    """The real model layer: :func:`lora.generate.load_model` (cached per model and adapter; loads and
+    generations run on the process's one MLX thread, :mod:`lora.mlx_thread`)."""
 
     def __init__(self, model: str | None = None) -> None:
         self.model = model
@@ -84,7 +103,8 @@ class LoraBackend:
 
         return EMBEDDED if is_embedded(self.model) else str(self.model)
 
-    def warm(self, adapter: Path | None = None) -> None:
+    def load(self, adapter: Path | None = None) -> None:
+        """Load the model (and adapter) now, on the MLX thread (cached: a no-op once loaded)."""
         from lora.generate import load_model
 
         load_model(self.model, adapter)
@@ -95,13 +115,26 @@ class LoraBackend:
 
         return [entry.adapter for entry in loaded_models() if entry.model_id == self.model_id]
 
-    def stream(self, messages: Sequence[Message], max_tokens: int, adapter: Path | None) -> Iterator[str]:
+    def warm(self, adapter: Path | None = None) -> None:
+        """Load the model (and adapter) and run one token through it, on the MLX thread."""
+        from lora.generate import load_model
+
+        loaded = load_model(self.model, adapter)
+        for _ in loaded.stream([{"role": "user", "content": "Hi"}], max_tokens=1):
+            pass
+
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, adapter: Path | None
+    ) -> Iterator[str | GenerationStats]:
         from lora.generate import load_model
 
         loaded = load_model(self.model, adapter)
         for chunk in loaded.stream(messages, max_tokens=max_tokens):
             if chunk.text:
                 yield chunk.text
+            stats = generation_stats(chunk.generation) if chunk.done else None
+            if stats is not None:
+                yield stats
 
 
 class GeneratorBackend:
@@ -121,7 +154,9 @@ class GeneratorBackend:
         """The remote server holds its one model, without adapters."""
         return [None]
 
-    def stream(self, messages: Sequence[Message], max_tokens: int, adapter: Path | None) -> Iterator[str]:
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, adapter: Path | None
+    ) -> Iterator[str | GenerationStats]:
         if adapter is not None:
             raise AxlabError(
                 f"a remote generator ({self.model_id}) cannot apply the adapter {adapter}: "
@@ -132,6 +167,9 @@ class GeneratorBackend:
             text = getattr(chunk, "text", "")
             if text:
                 yield text
+            stats = generation_stats(getattr(chunk, "generation", None))
+            if stats is not None:
+                yield stats
 
 
 def default_backend(model: str | None, choice: str | None = None) -> Backend:
@@ -164,6 +202,20 @@ def validate_question(question: object) -> str:
     if not text:
         raise AxlabError("the question is empty", exit_code=2)
     return text
+
+
+def validate_system(system: object) -> str | None:
+    """The caller's system text, normalised (None when absent or blank), or a user error."""
+    if system is None:
+        return None
+    if not isinstance(system, str):
+        raise AxlabError("the system text must be text", exit_code=2)
+    if len(system) > MAX_SYSTEM_CHARS:
+        raise AxlabError(
+            f"the system text is too long ({len(system):,} characters; the limit is {MAX_SYSTEM_CHARS:,})",
+            exit_code=2,
+        )
+    return system.strip() or None
 
 
 def validate_max_tokens(max_tokens: int | None) -> int:
@@ -384,26 +436,38 @@ class AnswerEngine:
         context = self.retriever.retrieve(question, k=self.top_k)
         return grounding_from_context(context, lang, self.entities, self.kg.facts_about, self.top_k)
 
-    def ask(self, question: str, mode: Mode | str = DEFAULT_MODE, max_tokens: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        mode: Mode | str = DEFAULT_MODE,
+        max_tokens: int | None = None,
+        system: str | None = None,
+    ) -> Answer:
         """Answer ``question`` in ``mode`` (see the module docstring)."""
         answer: Answer | None = None
-        for item in self.stream(question, mode, max_tokens):
+        for item in self.stream(question, mode, max_tokens, system):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
     def stream(
-        self, question: str, mode: Mode | str = DEFAULT_MODE, max_tokens: int | None = None
+        self,
+        question: str,
+        mode: Mode | str = DEFAULT_MODE,
+        max_tokens: int | None = None,
+        system: str | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the answer's text as it is generated, then the finished :class:`Answer`.
 
         Input is validated before anything is yielded, so bad input raises on the first
         ``next()``. When verification replaces the generated text (``fallback``), the final
-        ``Answer.answer`` differs from the streamed text.
+        ``Answer.answer`` differs from the streamed text. ``system``: the caller's own system
+        text (the OpenAI endpoint's system messages), given to the model after the engine's.
         """
         started = time.perf_counter()
         text = validate_question(question)
+        instructions = validate_system(system)
         checked_mode = check_mode(str(mode))
         tokens = validate_max_tokens(max_tokens)
         spec = MODE_SPECS[checked_mode]
@@ -423,7 +487,7 @@ class AnswerEngine:
 
         decision: GateDecision | None = gate(grounding) if spec.uses_graph else None
         context: list[dict[str, Any]] = []
-        messages: list[Message] = plain_messages(text)
+        messages: list[Message] = plain_messages(text, instructions)
         if decision is not None and decision.route == "abstain":
             sentence = abstention_sentence(
                 decision.attribute, decision.subject, lang, decision.kind, decision.known
@@ -449,16 +513,28 @@ class AnswerEngine:
             if checked_mode == "hybrid" and self.hybrid_general == "base":
                 adapter = None
         elif decision is not None:  # grounded
-            messages = grounded_messages(text, grounding.lines, lang)
+            messages = grounded_messages(text, grounding.lines, lang, instructions)
             context = list(grounding.context_json)
 
+        load = getattr(self.backend, "load", None)
+        if callable(load):  # a cold model load is reported apart from generation
+            t = time.perf_counter()
+            load(adapter)
+            if (loaded_ms := _ms(t)) >= 1.0:
+                timings["model_load"] = loaded_ms
         t = time.perf_counter()
         pieces: list[str] = []
+        stats: GenerationStats | None = None
         for piece in self.backend.stream(messages, tokens, adapter):
+            if isinstance(piece, GenerationStats):
+                stats = piece
+                continue
             pieces.append(piece)
             yield piece
         generated = "".join(pieces).strip()
         timings["generate"] = _ms(t)
+        if stats is not None:
+            timings.update(stats.timings())
 
         t = time.perf_counter()
         final, abstained, verification = self._check(generated, text, grounding, decision, spec.uses_graph)

@@ -18,6 +18,8 @@ Message = dict[str, str]
 
 #: Longest question accepted (characters); longer input is a user error.
 MAX_QUESTION_CHARS = 2000
+#: Longest caller system text (the OpenAI endpoint's ``system`` messages), in characters.
+MAX_SYSTEM_CHARS = 4000
 #: How many context sentences go into one prompt (a 135M model reads few well). Korean text
 #: costs several tokens per syllable in SmolLM2's tokenizer, so Korean prompts carry fewer.
 CONTEXT_LINES: dict[Lang, int] = {"en": 6, "ko": 3}
@@ -49,9 +51,12 @@ def normalize_question(question: str) -> str:
     return " ".join(question.split())
 
 
-def plain_messages(question: str) -> list[Message]:
-    """No graph context: the question alone (base, lora, and general questions)."""
-    return [{"role": "user", "content": question}]
+def plain_messages(question: str, system: str | None = None) -> list[Message]:
+    """No graph context: the question alone (base, lora, and general questions), after the
+    caller's system text if any. A template without a system role gets it folded into the
+    user turn when the prompt is rendered (:func:`lora.chat_format.render_messages`)."""
+    head = [{"role": "system", "content": system}] if system else []
+    return [*head, {"role": "user", "content": question}]
 
 
 def context_limit(lang: Lang) -> int:
@@ -66,12 +71,16 @@ def grounded_user_text(question: str, lines: Sequence[str], lang: Lang) -> str:
     return f"{_FACTS_HEADER[lang]}\n{facts}\n\n{_QUESTION_HEADER[lang]} {question}"
 
 
-def grounded_messages(question: str, lines: Sequence[str], lang: Lang | None = None) -> list[Message]:
-    """Graph context as plain facts under a short answer-from-the-facts instruction."""
+def grounded_messages(
+    question: str, lines: Sequence[str], lang: Lang | None = None, system: str | None = None
+) -> list[Message]:
+    """Graph context as plain facts under a short answer-from-the-facts instruction (then the
+    caller's own system text, if any)."""
     language = lang or detect_lang(question)
     if not any(line.strip() for line in lines):
-        return plain_messages(question)
+        return plain_messages(question, system)
+    instruction = SYSTEM_GROUNDED[language] + (f"\n\n{system}" if system else "")
     return [
-        {"role": "system", "content": SYSTEM_GROUNDED[language]},
+        {"role": "system", "content": instruction},
         {"role": "user", "content": grounded_user_text(question, lines, language)},
     ]

@@ -48,6 +48,26 @@ class Answer:
         return data
 
 
+@dataclass(frozen=True)
+class GenerationStats:
+    """What a backend may yield after its last text piece: token counts and speeds."""
+
+    prefill_tokens: int
+    decode_tokens: int
+    prefill_tok_s: float = 0.0
+    decode_tok_s: float = 0.0
+    finish_reason: str | None = None  # "stop", "length" or "repeat" (a repeated line)
+
+    def timings(self) -> dict[str, float]:
+        """The ``timings_ms`` keys of an answer (counts and tok/s sit beside the milliseconds)."""
+        return {
+            "prefill_tokens": float(self.prefill_tokens),
+            "prefill_tok_s": round(self.prefill_tok_s, 1),
+            "decode_tokens": float(self.decode_tokens),
+            "decode_tok_s": round(self.decode_tok_s, 1),
+        }
+
+
 class Answerer(Protocol):
     """Anything that answers a question in a mode (the engine, or a test double)."""
 

@@ -1,5 +1,9 @@
 """Sentence embeddings: the model (loaded lazily, once per process) and the fact-embedding cache.
 
+A plain BERT model (all-MiniLM-L6-v2) runs in NumPy (:mod:`retriever.bert_numpy`, the same
+vectors without importing torch); others, or ``AXLAB_EMBED_BACKEND=torch``, run in
+sentence-transformers.
+
 Fact embeddings are keyed by a hash of the model id and the exact texts, kept in memory and on
 disk under ``ontology.paths.cache_dir()/retriever/`` (written atomically: a temporary file in the
 same folder, then ``os.replace``). Only questions are embedded per call. The model is always loaded
@@ -22,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ontology.paths import cache_dir
+from retriever.bert_numpy import NumpyBert, load_numpy_bert
 from retriever.errors import RetrieverError
 
 Vectors = npt.NDArray[np.float32]
@@ -88,6 +93,13 @@ def _torch_threads(n: int) -> Iterator[None]:
             torch.set_num_threads(previous)
 
 
+def embed_backend() -> str:
+    """``numpy`` (default: :mod:`retriever.bert_numpy` where the folder is a plain BERT model,
+    without importing torch) or ``torch`` (sentence-transformers); ``$AXLAB_EMBED_BACKEND``."""
+    chosen = os.environ.get("AXLAB_EMBED_BACKEND", "numpy").strip().lower()
+    return chosen if chosen in ("numpy", "torch") else "numpy"
+
+
 def _model_id(path: Path) -> str:
     if path == default_model_path():
         return DEFAULT_MODEL_NAME
@@ -107,6 +119,11 @@ class Embedder:
         key = str(self.path)
         with _LOCK:
             model = _MODELS.get(key)
+            if model is None and embed_backend() == "numpy":
+                model = load_numpy_bert(self.path)  # None: not a plain BERT model, use torch
+                if model is not None:
+                    _MODELS[key] = model
+                    STATS.model_loads += 1
             if model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -121,6 +138,10 @@ class Embedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         model = self._model()
+        if isinstance(model, NumpyBert):
+            with _ENCODE_LOCK:
+                vectors = model.encode(texts, batch_size=_BATCH, threads=encode_threads())
+                return np.asarray(vectors, dtype=np.float32)
         with _ENCODE_LOCK, _torch_threads(encode_threads()):
             vectors = model.encode(
                 texts,

@@ -81,14 +81,25 @@ def ask(
     max_tokens: int | None = typer.Option(None, "--max-tokens", help="most tokens to generate"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of streaming"),
     backend: str | None = typer.Option(None, "--backend", help=_BACKEND_HELP),
+    server: str | None = typer.Option(
+        None,
+        "--server",
+        envvar="AXLAB_SERVER",
+        show_envvar=True,
+        help="ask a running 'axlab serve' at this URL (e.g. http://127.0.0.1:8000) instead of loading models",
+    ),
 ) -> None:
     """Answer a question in one mode (default: hybrid)."""
-    from pipeline.backends import check_choice
-    from pipeline.engine import validate_max_tokens, validate_question
     from pipeline.modes import check_mode
 
-    validate_question(question)
     checked = check_mode(mode)
+    if server is not None and server.strip():  # the server validates the question (HTTP 4xx: exit 2)
+        _ask_server(server, question, checked, max_tokens, as_json, model, adapter)
+        return
+    from pipeline.backends import check_choice
+    from pipeline.engine import validate_max_tokens, validate_question
+
+    validate_question(question)
     validate_max_tokens(max_tokens)
     check_choice(backend)
     engine = _engine(model, checked, adapter, backend=backend)
@@ -110,6 +121,31 @@ def ask(
     if final.answer != "".join(streamed).strip():
         console.print(f"[bold yellow]→ from the graph:[/] {final.answer}", highlight=False)
     err.print(f"[dim]{_footer(final)}[/]", highlight=False)
+
+
+def _ask_server(
+    server: str,
+    question: str,
+    mode: Mode,
+    max_tokens: int | None,
+    as_json: bool,
+    model: str | None,
+    adapter: Path | None,
+) -> None:
+    """Client mode: the server's models answer; its JSON is printed as a local --json would be."""
+    from pipeline.client import answer_from_json, ask_server
+
+    if model is not None or adapter is not None:
+        raise AxlabError(
+            "--model/--adapter choose local models; with --server the server's models answer", exit_code=2
+        )
+    data = ask_server(server, question, mode, max_tokens)
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
+    answer = answer_from_json(data)
+    sys.stdout.write(answer.answer + "\n")
+    err.print(f"[dim]{_footer(answer)} · server {server}[/]", highlight=False)
 
 
 # --- compare / verify-general ------------------------------------------------------------------

@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.errors import user_error_types
-from pipeline.prompt import MAX_QUESTION_CHARS
+from pipeline.prompt import MAX_QUESTION_CHARS, MAX_SYSTEM_CHARS
 from pipeline.server.generation import GenerationCancelled, GenerationJob, GenerationScheduler, QueueFull
 from pipeline.server.limits import BodySizeLimit
 from pipeline.server.models import (
@@ -531,7 +531,8 @@ def create_app(
     )
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
         """OpenAI-compatible chat completion. The model name selects the mode; the last
-        user message is the question (other messages are ignored); ``max_tokens`` (or
+        user message is the question, the system messages go to the model as its system text
+        (other messages are ignored); ``max_tokens`` (or
         ``max_completion_tokens``) is honoured; sampling parameters are ignored."""
         state = state_of(request)
         mode = MODEL_NAMES.get(body.model)
@@ -557,6 +558,13 @@ def create_app(
                 f"the last user message is too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})",
                 "invalid_request_error",
             )
+        system = system_text(body)
+        if system is not None and len(system) > MAX_SYSTEM_CHARS:
+            return openai_error(
+                400,
+                f"the system messages are too long ({len(system)} characters; the limit is {MAX_SYSTEM_CHARS})",
+                "invalid_request_error",
+            )
         max_tokens = body.max_completion_tokens or body.max_tokens
         limit_error = check_max_tokens(max_tokens, settings)
         if limit_error:
@@ -565,7 +573,7 @@ def create_app(
         if unavailable:
             return openai_error(404, unavailable, "invalid_request_error", "model_not_found")
         try:
-            job = state.scheduler.submit(question, mode, max_tokens)
+            job = state.scheduler.submit(question, mode, max_tokens, system)
         except QueueFull as exc:
             return queue_full_response(request, exc)
         except GenerationCancelled as exc:  # shutting down
@@ -685,9 +693,17 @@ def last_user_message(body: ChatCompletionRequest) -> str | None:
     return None
 
 
+def system_text(body: ChatCompletionRequest) -> str | None:
+    """The request's system (and developer) messages, joined: the model sees them as its
+    system turn (folded into the user turn where the chat template has no system role)."""
+    texts = [m.text().strip() for m in body.messages if m.role in ("system", "developer")]
+    joined = "\n\n".join(text for text in texts if text)
+    return joined or None
+
+
 def finish_reason(answer: Answer, max_tokens: int | None) -> Literal["stop", "length"]:
     timings = answer.timings_ms or {}
-    generated = timings.get("tokens") or timings.get("generated_tokens")
+    generated = timings.get("decode_tokens") or timings.get("tokens") or timings.get("generated_tokens")
     if max_tokens is not None and generated is not None and generated >= max_tokens:
         return "length"
     return "stop"

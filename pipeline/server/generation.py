@@ -60,19 +60,21 @@ def stream_method(answerer: Answerer) -> Callable[..., Iterator[Any]] | None:
 
 
 def iter_answer(
-    answerer: Answerer, question: str, mode: Mode, max_tokens: int | None
+    answerer: Answerer, question: str, mode: Mode, max_tokens: int | None, system: str | None = None
 ) -> Generator[str | Answer, None, None]:
-    """Text pieces then the final Answer, whatever kind of answerer this is."""
+    """Text pieces then the final Answer, whatever kind of answerer this is. ``system`` (the
+    caller's system text) is passed on only when given: answerers need not take it."""
+    extra: dict[str, Any] = {"system": system} if system else {}
     method = stream_method(answerer)
     if method is None:
-        answer = answerer.ask(question, mode=mode, max_tokens=max_tokens)
+        answer = answerer.ask(question, mode=mode, max_tokens=max_tokens, **extra)
         if answer.answer:
             yield answer.answer
         yield answer
         return
     final: Answer | None = None
     pieces: list[str] = []
-    generator = method(question, mode=mode, max_tokens=max_tokens)
+    generator = method(question, mode=mode, max_tokens=max_tokens, **extra)
     try:
         for item in generator:
             if isinstance(item, Answer):
@@ -191,7 +193,9 @@ class GenerationScheduler:
         estimate = (left + mean * self._waiting) / max(1, len(self._executors))
         return int(min(RETRY_AFTER_MAX_S, max(self.retry_after_min_s, math.ceil(estimate))))
 
-    def submit(self, question: str, mode: Mode, max_tokens: int | None) -> GenerationJob:
+    def submit(
+        self, question: str, mode: Mode, max_tokens: int | None, system: str | None = None
+    ) -> GenerationJob:
         loop = asyncio.get_running_loop()
         job = GenerationJob(self, loop)
         key = self.model_key(mode)
@@ -207,7 +211,7 @@ class GenerationScheduler:
                 self._executors[key] = executor
             self._waiting += 1
             self._jobs.add(job)
-            job.future = executor.submit(self._run, job, question, mode, max_tokens)
+            job.future = executor.submit(self._run, job, question, mode, max_tokens, system)
         return job
 
     def _dequeued_without_running(self, job: GenerationJob) -> None:
@@ -217,7 +221,9 @@ class GenerationScheduler:
             self._jobs.discard(job)
 
     # -- the worker --------------------------------------------------------------------
-    def _run(self, job: GenerationJob, question: str, mode: Mode, max_tokens: int | None) -> None:
+    def _run(
+        self, job: GenerationJob, question: str, mode: Mode, max_tokens: int | None, system: str | None
+    ) -> None:
         with self._lock:
             self._waiting -= 1
             self._running += 1
@@ -230,7 +236,7 @@ class GenerationScheduler:
             if job.stop.is_set():
                 stopped = True
                 return
-            pieces = iter_answer(self.answerer, question, mode, max_tokens)
+            pieces = iter_answer(self.answerer, question, mode, max_tokens, system)
             try:
                 for item in pieces:
                     if job.stop.is_set() and not isinstance(item, Answer):

@@ -159,8 +159,9 @@ class ChatMessage(BaseModel):
 
 
 class ChatCompletionRequest(BaseModel):
-    """OpenAI's chat request. ``model`` selects the mode (``axlab-hybrid`` ...); only the
-    last user message is used as the question; sampling parameters are ignored."""
+    """OpenAI's chat request. ``model`` selects the mode (``axlab-hybrid`` ...); the last user
+    message is the question and the system messages the model's system text; sampling
+    parameters are ignored."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -60,6 +60,7 @@ class ScriptedAnswerer:
         self.model_id = model_id
         self.fail_with = fail_with
         self.calls: list[tuple[str, Mode, int | None]] = []
+        self.systems: list[str | None] = []  # the system text given with each call
         self.started = 0
         self.finished = 0
         self.stopped = 0  # generations closed before their last token
@@ -78,10 +79,15 @@ class ScriptedAnswerer:
         return pieces if max_tokens is None else pieces[:max_tokens]
 
     def ask_stream(
-        self, question: str, mode: Mode = DEFAULT_MODE, max_tokens: int | None = None
+        self,
+        question: str,
+        mode: Mode = DEFAULT_MODE,
+        max_tokens: int | None = None,
+        system: str | None = None,
     ) -> Iterator[str | Answer]:
         with self._lock:
             self.calls.append((question, mode, max_tokens))
+            self.systems.append(system)
             self._active += 1
             self.started += 1
             self.max_active = max(self.max_active, self._active)
