@@ -62,6 +62,7 @@ def test_ask_returns_the_cli_json(client: httpx.Client, answerer: ScriptedAnswer
     body = response.json()
     assert list(body) == [
         "question", "mode", "answer", "context", "abstained", "model", "adapter", "timings_ms", "verification",
+        "abstention",
     ]  # fmt: skip
     assert body["question"] == "When was SolverX founded?"
     assert body["mode"] == "graph" and body["answer"] == CANNED_ANSWER
@@ -72,7 +73,7 @@ def test_ask_returns_the_cli_json(client: httpx.Client, answerer: ScriptedAnswer
 def test_ask_defaults_and_max_tokens(client: httpx.Client, answerer: ScriptedAnswerer) -> None:
     body = client.post("/ask", json={"question": "Who founded SolverX?", "max_tokens": 3}).json()
     assert body["mode"] == "hybrid"
-    assert body["answer"] == "SolverX was founded "
+    assert body["answer"] == "Example Org was "
     assert answerer.calls[-1] == ("Who founded SolverX?", "hybrid", 3)
 
 
@@ -146,7 +147,7 @@ def test_openai_max_tokens_honoured(oai: OpenAI, answerer: ScriptedAnswerer) -> 
     completion = oai.chat.completions.create(
         model="axlab-base", messages=[{"role": "user", "content": "q"}], max_tokens=2
     )
-    assert completion.choices[0].message.content == "SolverX was "
+    assert completion.choices[0].message.content == "Example Org "
     assert completion.choices[0].finish_reason == "length"
     stream = oai.chat.completions.create(
         model="axlab-base", messages=[{"role": "user", "content": "q"}], max_completion_tokens=4, stream=True

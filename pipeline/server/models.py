@@ -89,6 +89,7 @@ class AnswerResponse(BaseModel):
     adapter: str | None
     timings_ms: dict[str, float]
     verification: dict[str, Any] | None = None
+    abstention: dict[str, Any] | None = None  # why it abstained: {kind, attribute, subject, known, reason}
 
 
 class GenerationStats(BaseModel):
