@@ -153,7 +153,7 @@ def test_openai_max_tokens_honoured(oai: OpenAI, answerer: ScriptedAnswerer) -> 
         model="axlab-base", messages=[{"role": "user", "content": "q"}], max_completion_tokens=4, stream=True
     )
     chunks = list(stream)
-    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "SolverX was founded in "
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Example Org was founded "
     assert chunks[-1].choices[0].finish_reason == "length"
     assert answerer.calls[-1][2] == 4
 
