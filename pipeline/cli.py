@@ -72,7 +72,9 @@ def select_knowledge(argv: list[str]) -> list[str]:
         path = Path(chosen).expanduser()
         if not path.exists():
             err_console.print(
-                f"[bold red]error:[/] {chosen}: no such knowledge folder or file", highlight=False
+                f"[bold red]error:[/] {chosen}: no such knowledge folder or file",
+                highlight=False,
+                soft_wrap=True,
             )
             sys.exit(2)
         os.environ["AXLAB_KNOWLEDGE"] = str(path.resolve())

@@ -32,7 +32,7 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     ):
         try:
             module = __import__(module_name, fromlist=[attr])
-        except ImportError:
+        except Exception:  # a package that cannot load (its ontology is broken) raised nothing
             continue
         error_type = getattr(module, attr, None)
         if isinstance(error_type, type) and issubclass(error_type, BaseException):
