@@ -142,6 +142,7 @@ class LlamaCppBackend:
         self.weights = check_weights(weights)
         self._generators: dict[tuple[str | None, float], LlamaCppGenerator] = {}
         self._on_mlx: set[tuple[str | None, float]] = set()
+        self._adapters: dict[tuple[str | None, float], Path | None] = {}  # key -> the path as given
         self._mlx: LoraBackend | None = None
         self._lock = threading.Lock()
 
@@ -206,7 +207,14 @@ class LlamaCppBackend:
                 self._on_mlx.add(key)
                 return None
             self._generators[key] = generator
+            self._adapters[key] = adapter
             return generator
+
+    def loaded(self) -> list[Path | None]:
+        """What is in memory: the adapters with a llama.cpp instance, and what MLX loaded instead."""
+        with self._lock:
+            on_llama = [self._adapters[key] for key in self._generators]
+        return on_llama + (self._mlx.loaded() if self._mlx is not None else [])
 
     def label(self, adapter: Path | None) -> str:
         with self._lock:

@@ -26,12 +26,12 @@ QUESTIONS = [
 
 
 def sentences() -> list[str]:
-    from lora.general_chat import GENERAL_QA
+    from lora.general_chat import general_qa
     from ontology.knowledge import load_knowledge
 
     knowledge = load_knowledge()
     texts = [getattr(row.text, lang) for row in knowledge.facts() for lang in ("en", "ko") if row.text]
-    general = [text for pair in GENERAL_QA for text in pair]
+    general = [text for pair in general_qa() for text in pair]
     return (QUESTIONS + texts + general)[:50]
 
 

@@ -283,10 +283,10 @@ def test_compare_answers_in_every_mode(ui: Session, config: dict[str, Any]) -> N
             assert "total" in text and ui.page.inner_text(f"{card} .compare-answer").strip()
         else:  # no adapter in this checkout: the server's one-line reason, no crash
             assert ui.page.get_attribute(card, "data-state") == "error"
-            assert "HTTP 503" in text and "adapter" in text.lower()
+            assert "HTTP 409" in text and "adapter" in text.lower()
     assert ui.page.get_attribute(".compare-card[data-mode=graph]", "data-state") == "done"
     ui.shot("compare")
-    assert ui.unexpected_errors(503) == []
+    assert ui.unexpected_errors(409) == []
 
 
 def test_sparql_console_table_downloads_and_errors(ui: Session, config: dict[str, Any]) -> None:

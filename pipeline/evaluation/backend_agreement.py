@@ -72,11 +72,13 @@ def mlx_greedy(loaded: Any, messages: Sequence[Message], max_tokens: int) -> Dec
     import numpy as np
     from mlx_lm import stream_generate
 
-    tokens: list[int] = []
-    margins: list[float] = []
-    pieces: list[str] = []
-    prompt = loaded.prompt_tokens(messages)
-    with loaded.lock:
+    from lora import mlx_thread
+
+    def work() -> Decoded:  # on the MLX thread, which owns the model's stream
+        tokens: list[int] = []
+        margins: list[float] = []
+        pieces: list[str] = []
+        prompt = loaded.prompt_tokens(messages)
         for response in stream_generate(loaded.model, loaded.tokenizer, prompt, max_tokens=max_tokens):
             pieces.append(response.text)
             top2 = mx.topk(response.logprobs, 2)
@@ -84,7 +86,9 @@ def mlx_greedy(loaded: Any, messages: Sequence[Message], max_tokens: int) -> Dec
             if response.finish_reason == "stop":
                 break  # its token is the end of turn: no text
             tokens.append(int(response.token))
-    return Decoded(tokens, "".join(pieces), margins)
+        return Decoded(tokens, "".join(pieces), margins)
+
+    return mlx_thread.call(work)
 
 
 def visible(text: str) -> str:
