@@ -27,6 +27,7 @@ from lora.stopping import RepeatGuard
 
 Message = dict[str, str]
 DEFAULT_MAX_TOKENS = 256
+END_OF_TEXT_TOKENS = ("<|endoftext|>", "<|end_of_text|>", "<eos>", "</s>")
 
 
 @dataclass
@@ -191,6 +192,10 @@ def _load_here(
     stop_id = end_of_turn_id(tokenizer)
     if stop_id is not None:  # the template's own end of turn ends generation, whatever the eos
         tokenizer.eos_token_ids = {*tokenizer.eos_token_ids, stop_id}
+    # the end-of-text token also ends it (llama.cpp treats it so): SmolLM2's tokenizer names only
+    # <|im_end|> as eos, and a model that writes <|endoftext|> would otherwise go on past it
+    ends = [t for t in END_OF_TEXT_TOKENS if t in tokenizer.get_vocab()]
+    tokenizer.eos_token_ids = {*tokenizer.eos_token_ids, *tokenizer.convert_tokens_to_ids(ends)}
     loaded = LoadedModel(loaded_model, tokenizer, resolved, adapter_path, fingerprint)
     with _cache_lock:
         _cache[key] = loaded

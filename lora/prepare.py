@@ -9,6 +9,7 @@ model never saw; no valid question string ever appears in train (asserted).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -114,24 +115,26 @@ def prepare_data(
     facts = list(knowledge.facts())
     if not facts:
         raise LoraError(f"{knowledge.path}: no fact rows to train on")
-    for row in facts:
+    asked = [(row, lang, questions_for(row, knowledge, lang)) for row in facts for lang in LANGS]
+    # a question several rows share (one per value of a property) is never held out for one of them
+    shared = {q for q, n in Counter(q for _, _, qs in asked for q in qs).items() if n > 1}
+    for row, lang, questions in asked:
         assert row.text is not None
-        for lang in LANGS:
-            questions = questions_for(row, knowledge, lang)
-            rng.shuffle(questions)
-            held = min(valid_per_fact, max(len(questions) - 2, 0))
-            answer = getattr(row.text, lang)
-            valid += [chat_row(q, answer, system) for q in questions[:held]]
-            train += [chat_row(q, answer, system) for q in questions[held:]]
+        rng.shuffle(questions)
+        own = [q for q in questions if q not in shared]
+        held = min(valid_per_fact, max(len(own) - 2, 0))
+        answer = getattr(row.text, lang)
+        valid += [chat_row(q, answer, system) for q in own[:held]]
+        train += [chat_row(q, answer, system) for q in questions if q not in own[:held]]
     hop_rows = multi_hop_rows(knowledge, system) if multi_hop else []
     train += [row for _, row in hop_rows]
-    from ontology.questions import unknown_questions
+    from ontology.questions import no_value_questions, unknown_questions
 
+    unknown = unknown_questions() or no_value_questions(knowledge)
     abstain_rows = [
-        chat_row(q.question, abstain_answer("ko" if q.lang == "ko" else "en"), system)
-        for q in unknown_questions()
+        chat_row(q.question, abstain_answer("ko" if q.lang == "ko" else "en"), system) for q in unknown
     ]
-    if abstention:
+    if abstention and abstain_rows:
         valid.append(abstain_rows.pop(rng.randrange(len(abstain_rows))))
         train += abstain_rows
     general: list[ChatRow] = []
@@ -150,7 +153,8 @@ def prepare_data(
     rng.shuffle(train)
     train_questions = {_user(row) for row in train}
     leaked = [q for q in (_user(row) for row in valid) if q in train_questions]
-    assert not leaked, f"valid questions also in train: {leaked[:3]}"
+    if leaked:  # a bug, not bad input: say so in one line
+        raise LoraError(f"internal error: valid questions also in train: {leaked[:3]}")
     train_path, valid_path = out_dir / "train.jsonl", out_dir / "valid.jsonl"
     write_jsonl(train_path, train)
     write_jsonl(valid_path, valid)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ontology.errors import KnowledgeFileError
+from ontology.knowledge import Knowledge
 from ontology.jsonl import json_lines
 from ontology.paths import knowledge_file
 
@@ -42,4 +43,37 @@ def unknown_questions(path: Path | None = None) -> tuple[UnknownQuestion, ...]:
                 f"{file}:{line}: a row needs 'lang' (en or ko) and a non-empty 'question'"
             )
         out.append(UnknownQuestion(row["lang"], row["question"], row.get("subject")))
+    return tuple(out)
+
+
+def no_value_questions(knowledge: Knowledge, limit: int = 12) -> tuple[UnknownQuestion, ...]:
+    """Questions the ontology allows and the knowledge has no value for, built from the
+    ontology's labels ("What is the founding year of X?" where X has none): abstention training
+    data for a knowledge folder without ``questions/unknown.jsonl``.
+
+    Only properties whose values cannot be inferred qualify (no chain, inverse, symmetry,
+    sub-property, location or site role), so that "no value" is true of the closure too.
+    """
+    from ontology.roles import anchor_classes, location_properties, site_properties
+    from ontology.schema import PROPERTIES, class_ancestors
+
+    derived = {p.parent for p in PROPERTIES if p.parent} | location_properties() | site_properties()
+    candidates = [
+        p for p in PROPERTIES if not (p.chains or p.inverse or p.symmetric or p.name in derived) and p.domain
+    ]
+    stated = {(t.triple.s, t.triple.p) for t in knowledge.triples()}
+    out: list[UnknownQuestion] = []
+    for entity_id in sorted(knowledge.entities):
+        entity = knowledge.entities[entity_id]
+        if entity.class_ not in anchor_classes():
+            continue
+        for prop in candidates:
+            if prop.domain not in class_ancestors(entity.class_) or (entity_id, prop.name) in stated:
+                continue
+            out.append(UnknownQuestion("en", f"What is the {prop.label_en} of {entity.label.en}?", entity_id))
+            out.append(
+                UnknownQuestion("ko", f"{entity.label.ko}의 {prop.label_ko}은(는) 무엇인가요?", entity_id)
+            )
+            if len(out) >= 2 * limit:
+                return tuple(out)
     return tuple(out)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from kg.facts import Fact
-from ontology.questions import unknown_questions
+from ontology.questions import no_value_questions, unknown_questions
 from ontology.roles import (
     hierarchy_property,
     is_place_class,
@@ -299,7 +299,7 @@ def multihop_examples(builder: _Builder) -> list[Example]:
 def abstention_examples(builder: _Builder) -> list[Example]:
     """Unknown attributes: retrieved context that lacks the answer -> the gate's sentence."""
     out: list[Example] = []
-    for item in unknown_questions():
+    for item in unknown_questions() or no_value_questions(builder.kg.knowledge):
         lang: Lang = "ko" if item.lang == "ko" else "en"
         ctx = builder.retriever.retrieve(item.question, k=context_limit(lang))
         grounding = grounding_from_context(ctx, lang, builder.entities)

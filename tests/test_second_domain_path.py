@@ -35,10 +35,9 @@ def test_prepare_train_ask_every_mode_and_evaluate(tmp_path: Path) -> None:
     assert stamp["name"] == "harbor_health"
     question = "Which continent is the Fukuoka clinic in?"
     for mode in ("base", "lora", "graph", "hybrid"):
+        with_adapter = ("--adapter", str(adapter)) if mode in ("lora", "hybrid") else ()
         answer = json.loads(
-            cli(
-                "ask", question, "--mode", mode, "--adapter", str(adapter), "--json", "--max-tokens", "12"
-            ).stdout
+            cli("ask", question, "--mode", mode, *with_adapter, "--json", "--max-tokens", "12").stdout
         )
         assert answer["mode"] == mode and answer["answer"].strip()
         if mode in ("graph", "hybrid"):
