@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ontology.errors import KnowledgeFileError
-from ontology.knowledge import Knowledge
 from ontology.jsonl import json_lines
+from ontology.knowledge import Knowledge
 from ontology.paths import knowledge_file
 
 
