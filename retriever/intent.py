@@ -60,7 +60,8 @@ COSINE_FLOOR = 0.84
 COSINE_SPAN = 0.04
 ASKED_MIN = 0.45  # below this best score, a question about a named entity asks for something unknown
 PLACE_LEAD = 0.05  # a named place class puts the location itself ahead of whatever else matched
-HIERARCHY_WEIGHT = 0.6  # "which country": the place hierarchy answers too, after the location itself
+HIERARCHY_WEIGHT = 0.6
+NARROWER_LOCATION = 0.5  # a location property with a narrower domain than the general one  # "which country": the place hierarchy answers too, after the location itself
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|\d+|[가-힣]+")
 
@@ -522,6 +523,24 @@ def _through_the_value(scores: dict[str, float], types: Sequence[str]) -> None:
             scores[other.name] = max(scores[other.name], round(scores[top] * THROUGH_SHARE, 4))
 
 
+@cache
+def _most_general_location() -> str | None:
+    """The location property with the broadest domain (none at all is broadest)."""
+    names = [
+        p for p in sorted(location_properties()) if PROPERTY_BY_NAME[p].domain != PROPERTY_BY_NAME[p].range
+    ]
+
+    def breadth(name: str) -> int:
+        domain = PROPERTY_BY_NAME[name].domain
+        return (
+            len(CLASS_BY_NAME) + 1
+            if domain is None
+            else sum(domain in class_ancestors(c) for c in CLASS_BY_NAME)
+        )
+
+    return max(names, key=breadth) if names else None
+
+
 def one_hop_classes(entity_classes: Sequence[str]) -> tuple[str, ...]:
     """Classes one object property away from the entities' classes (a company's funding round)."""
     out: list[str] = []
@@ -724,11 +743,13 @@ class IntentReader:
         place_asked = [c for c in classes if is_place_class(c)]
         if place_asked:  # "which country ...": a location question whose answer is of that class
             top = max(scores.values(), default=1.0)
+            general = _most_general_location()
             for name in location_properties():
                 prop = PROPERTY_BY_NAME[name]
-                boost = (
-                    HIERARCHY_WEIGHT if prop.domain == prop.range else (1.0 if prop.domain is None else 0.9)
-                )
+                if prop.domain == prop.range:
+                    boost = HIERARCHY_WEIGHT
+                else:  # "where is X" is the most general location property; "has an office in" is narrower
+                    boost = 1.0 if name == general else NARROWER_LOCATION
                 scores[name] = max(scores[name], boost * (top + PLACE_LEAD), boost)
         best = max(scores.values(), default=0.0)
         weights = (
