@@ -409,12 +409,16 @@ def test_server_at_capacity_429_then_the_page_keeps_working(ui: Session, config:
     grounded = config["compare_questions"][0]["question"]
     outcome: dict[str, Any] = {}
 
-    def busy() -> None:
-        response = httpx.post(
-            ui.url + "/ask", json={"question": grounded, "mode": "graph", "max_tokens": 96}, timeout=300
-        )
+    def busy() -> None:  # a long generation (llama.cpp answers a grounded question in well under a second)
+        long = {
+            "question": "Write a long story about a lighthouse keeper.",
+            "mode": "base",
+            "max_tokens": 1024,
+        }
+        response = httpx.post(ui.url + "/ask", json=long, timeout=300)
         outcome["status"] = response.status_code
 
+    ui.open()
     worker = threading.Thread(target=busy)
     worker.start()
     try:
@@ -422,7 +426,6 @@ def test_server_at_capacity_429_then_the_page_keeps_working(ui: Session, config:
         while httpx.get(ui.url + "/health", timeout=10).json()["generation"]["running"] < 1:
             assert time.monotonic() < deadline, "the background question never started"
             time.sleep(0.05)
-        ui.open()
         with ui.page.expect_response(lambda r: r.url.endswith("/v1/chat/completions")) as refused:
             ask_in_page(ui, grounded, "graph", 8)
         assert refused.value.status == 429
