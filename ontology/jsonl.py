@@ -22,3 +22,16 @@ def json_lines(path: Path, text: str, error: Callable[[str], Exception]) -> Iter
         except json.JSONDecodeError as exc:
             raise error(f"{path}:{number}: invalid JSON: {exc.msg} (column {exc.colno})") from None
         yield number, value
+
+
+def read_text(path: Path, error: Callable[[str], Exception], what: str) -> str:
+    """A data file's UTF-8 text; a missing, undecodable or unreadable file raises
+    ``error("file: reason")`` (``what`` names the kind: "no such ontology file")."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what} file") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror}") from None

@@ -16,7 +16,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ontology.errors import KnowledgeFileError
-from ontology.jsonl import json_lines
+from ontology.jsonl import json_lines, read_text
 from ontology.paths import default_knowledge_path, ontology_path
 from ontology.schema import CLASS_BY_NAME, DATATYPES, PROPERTIES, PROPERTY_BY_NAME, VOCABULARY
 
@@ -220,14 +220,7 @@ def load_knowledge(path: Path | str | None = None) -> Knowledge:
     if file_path.is_dir():
         file_path = file_path / "knowledge.jsonl"
     _check_same_ontology(file_path)
-    try:
-        text = file_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KnowledgeFileError(f"{file_path}: no such knowledge file") from None
-    except UnicodeDecodeError as exc:
-        raise KnowledgeFileError(f"{file_path}: not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise KnowledgeFileError(f"{file_path}: cannot read: {exc.strerror}") from None
+    text = read_text(file_path, KnowledgeFileError, "knowledge")
     rows = parse_rows(file_path, text)
     if not rows:
         raise KnowledgeFileError(f"{file_path}:1: the knowledge file is empty")

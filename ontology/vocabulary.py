@@ -27,6 +27,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL
 
 from ontology.errors import OntologyFileError
+from ontology.jsonl import read_text
 
 AXV = Namespace("https://axlab.dev/vocab#")
 PHRASE = AXV.phrase
@@ -141,14 +142,7 @@ def _texts(graph: Graph, node: URIRef, predicate: URIRef, lang: str) -> list[str
 
 
 def _parse(path: Path) -> Graph:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise OntologyFileError(f"{path}: no such ontology file") from None
-    except UnicodeDecodeError as exc:
-        raise OntologyFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise OntologyFileError(f"{path}: cannot read: {exc.strerror}") from None
+    text = read_text(path, OntologyFileError, "ontology")
     fmt = "xml" if path.suffix.lower() in (".owl", ".rdf", ".xml") else "turtle"
     graph = Graph()
     try:
