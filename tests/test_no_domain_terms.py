@@ -17,7 +17,7 @@ from rdflib import OWL, RDF, Graph, URIRef
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("ontology", "kg", "retriever", "lora", "pipeline")
-KNOWLEDGES = ("solverx", "harbor_health")
+KNOWLEDGES = ("solverx", "harbor_health", "terrazul")
 
 
 def _knowledge_terms(folder: Path) -> set[str]:

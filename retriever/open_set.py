@@ -1,0 +1,98 @@
+"""Open-set rejection: is the question asking for an attribute the ontology does not have?
+
+An encoder always finds *some* property closest to a question ("Who is the CFO?" lands next to
+the CEO), so closeness alone cannot tell an unknown attribute from a paraphrase. The question is
+therefore also compared with a generic, domain-independent inventory of attributes people ask
+about organisations, people, products, places and events (``data/general/attributes.jsonl``:
+revenue, CFO, street address, ticker...). Inventory names close to one of the user's own
+property descriptions are dropped first (they may be the same thing in other words); when the
+question is clearly nearer a remaining inventory name than any property description, it asks
+for something the knowledge cannot answer, and that name is the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from ontology.errors import OntologyError
+from ontology.jsonl import json_lines, read_text
+
+INVENTORY_PATH = Path(__file__).resolve().parents[1] / "data" / "general" / "attributes.jsonl"
+
+PRUNE_COSINE = 0.96  # an inventory name this close to a property description may be that property
+MARGIN = 0.02  # how much nearer the inventory must be than every property description
+FLOOR = 0.83  # ... and how near it must be at all (e5's cosines sit around 0.8 for anything)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One inventory row: an attribute's names in English and Korean."""
+
+    id: str
+    en: tuple[str, ...]
+    ko: tuple[str, ...]
+
+
+@cache
+def inventory(path: Path = INVENTORY_PATH) -> tuple[Attribute, ...]:
+    """The inventory's rows; a malformed row is ``OntologyError("file:line: reason")``."""
+    rows: list[Attribute] = []
+    for number, row in json_lines(path, read_text(path, OntologyError, "attribute inventory"), OntologyError):
+        names = row.get("en") if isinstance(row, dict) else None
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise OntologyError(f"{path}:{number}: an attribute needs 'en': a list of names")
+        ko = row.get("ko", [])
+        if not isinstance(ko, list) or not all(isinstance(n, str) and n.strip() for n in ko):
+            raise OntologyError(f"{path}:{number}: 'ko' must be a list of names")
+        rows.append(Attribute(str(row.get("id", number)), tuple(names), tuple(ko)))
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class OpenSet:
+    """The inventory names left after pruning, with their vectors (unit rows)."""
+
+    owners: tuple[Attribute, ...]  # the row of each vector
+    vectors: np.ndarray
+    names: tuple[str, ...] = ()  # the name of each vector
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, descriptions: np.ndarray) -> OpenSet:
+        """The inventory (``vectors``: one row per :func:`inventory_names` entry) without every
+        name within :data:`PRUNE_COSINE` of a property description."""
+        owners = tuple(row for row in inventory() for _ in (*row.en, *row.ko))
+        names = inventory_names()
+        if not owners or descriptions.size == 0:
+            return cls(owners, vectors, names)
+        keep = ((vectors @ descriptions.T).max(axis=1) < PRUNE_COSINE).tolist()
+        return cls(
+            tuple(o for o, k in zip(owners, keep, strict=True) if k),
+            vectors[np.asarray(keep, dtype=bool)],
+            tuple(n for n, k in zip(names, keep, strict=True) if k),
+        )
+
+    def named(self, index: int, lang: str) -> str:
+        """The attribute of the ``index``-th kept name, in the question's language."""
+        row = self.owners[index]
+        return (row.ko or row.en)[0] if lang == "ko" else row.en[0]
+
+    def rejects(self, query: np.ndarray, best_property: float, lang: str) -> str | None:
+        """The attribute the question asks for, in its language, when an inventory name beats
+        every property description."""
+        if not self.owners:
+            return None
+        cosines = self.vectors @ query
+        index = int(cosines.argmax())
+        nearest = float(cosines[index])
+        if nearest < FLOOR or nearest < best_property + MARGIN:
+            return None
+        return self.named(index, lang)
+
+
+def inventory_names() -> tuple[str, ...]:
+    """Every name of the inventory, English then Korean, row by row (duplicates kept)."""
+    return tuple(name for row in inventory() for name in (*row.en, *row.ko))

