@@ -33,7 +33,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pipeline.abstain import GateDecision, abstention_sentence, answering_facts, gate, is_abstention
+from pipeline.abstain import (
+    GateDecision,
+    abstention_sentence,
+    answering_facts,
+    closed_world_sentence,
+    gate,
+    is_abstention,
+    is_polar_question,
+)
 from pipeline.backends import backend_label
 from pipeline.compose import graph_answer, polarity_conflict, unanswered
 from pipeline.errors import AxlabError
@@ -489,8 +497,13 @@ class AnswerEngine:
         context: list[dict[str, Any]] = []
         messages: list[Message] = plain_messages(text, instructions)
         if decision is not None and decision.route == "abstain":
-            sentence = abstention_sentence(
-                decision.attribute, decision.subject, lang, decision.kind, decision.known
+            closed = decision.kind == "not_in_knowledge" and bool(decision.known) and is_polar_question(text)
+            sentence = (
+                closed_world_sentence(decision.attribute or "", decision.subject, lang, decision.known)
+                if closed
+                else abstention_sentence(
+                    decision.attribute, decision.subject, lang, decision.kind, decision.known
+                )
             )
             timings["generate"] = 0.0
             timings["verify"] = 0.0
@@ -501,12 +514,12 @@ class AnswerEngine:
                 mode=checked_mode,
                 answer=sentence,
                 context=[],
-                abstained=True,
+                abstained=not closed,  # a closed-world "no" answers the question
                 model=self.backend.model_id,
                 adapter=None,
                 timings_ms=timings,
                 verification={"status": "supported", "claims": [], "gate": decision.reason},
-                abstention=decision.abstention(),
+                abstention=None if closed else decision.abstention(),
             )
             return
         if decision is not None and decision.route == "general":

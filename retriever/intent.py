@@ -60,6 +60,7 @@ Z_FLOOR = 2.5
 Z_SPAN = 1.0
 COSINE_FLOOR = 0.84
 COSINE_SPAN = 0.04
+NEAREST_LEAD = 0.01  # raw cosine lead of the nearest fitting property when none stands out
 ASKED_MIN = 0.45  # below this best score, a question about a named entity asks for something unknown
 PLACE_LEAD = 0.05  # a named place class puts the location itself ahead of whatever else matched
 HIERARCHY_WEIGHT = 0.6
@@ -551,11 +552,13 @@ def _through_the_value(scores: dict[str, float], types: Sequence[str]) -> None:
 
 
 @cache
-def _most_general_location() -> str | None:
-    """The location property with the broadest domain (none at all is broadest)."""
+def _most_general_location(entity_classes: tuple[str, ...] = ()) -> str | None:
+    """The location property with the broadest domain (none at all is broadest), among those
+    that apply to the named entities when any does."""
     names = [
         p for p in sorted(location_properties()) if PROPERTY_BY_NAME[p].domain != PROPERTY_BY_NAME[p].range
     ]
+    names = [p for p in names if applies_to(p, entity_classes)] or names
 
     def breadth(name: str) -> int:
         domain = PROPERTY_BY_NAME[name].domain
@@ -693,6 +696,15 @@ def unknown_names(question: str, links: Iterable[object]) -> tuple[str, ...]:
 # --- the reader ---------------------------------------------------------------------------------
 
 
+def _nearest(cosines: dict[str, float], entity_classes: Sequence[str]) -> str | None:
+    """The property nearest by meaning among those that apply to the named entities, when it
+    leads the next one by :data:`NEAREST_LEAD`."""
+    fitting = sorted(((c, n) for n, c in cosines.items() if applies_to(n, entity_classes)), reverse=True)
+    if not fitting or (len(fitting) > 1 and fitting[0][0] - fitting[1][0] < NEAREST_LEAD):
+        return None
+    return fitting[0][1]
+
+
 def lang_of(text: str) -> str:
     return "ko" if has_hangul(text) else "en"
 
@@ -784,10 +796,10 @@ class IntentReader:
             types = (*types, "where")  # a named place beside the subject: "is X in Y", "X는 Y에 있나요"
         classes = mentioned_classes(text, spans, _long_name_words(words))
         reachable = one_hop_classes(entity_classes)
-        semantic, elsewhere = (
+        semantic, nearest, elsewhere = (
             self._semantic_scores(masked, lang_of(text))
             if masked.strip() and not _only_acronyms(text, spans)
-            else ({}, None)
+            else ({}, {}, None)
         )
         scores: dict[str, float] = {}
         content = 0.0  # how well the best property matches the asked words themselves
@@ -816,7 +828,7 @@ class IntentReader:
         place_asked = [c for c in classes if is_place_class(c)]
         if place_asked:  # "which country ...": a location question whose answer is of that class
             top = max(scores.values(), default=1.0)
-            general = _most_general_location()
+            general = _most_general_location(tuple(entity_classes))
             for name in location_properties():
                 prop = PROPERTY_BY_NAME[name]
                 if prop.domain == prop.range:
@@ -833,17 +845,7 @@ class IntentReader:
         ordered = dict(sorted(weights.items(), key=lambda item: -item[1]))
         unsupported: tuple[str, ...] = ()
         asked = leftover_words(text, spans)
-        if (
-            entity_classes
-            and asked
-            and content < ASKED_MIN
-            and not classes
-            and not _TRUSTED_TYPES & set(types)
-        ):
-            # the question's own words name nothing the ontology has ("revenue", "CFO")
-            unsupported = (asked,)
-            ordered = {}
-        elif entity_classes and (named := self._named_elsewhere(ordered_words, ko, lang_of(text))):
+        if entity_classes and (named := self._named_elsewhere(ordered_words, ko, lang_of(text))):
             unsupported = (named,)  # the question names an attribute the ontology lacks
             ordered = {}
         elif (
@@ -855,6 +857,19 @@ class IntentReader:
         ):
             unsupported = (elsewhere,)  # nearer an attribute the ontology lacks than any it has
             ordered = {}
+        elif (
+            entity_classes
+            and asked
+            and content < ASKED_MIN
+            and not classes
+            and not _TRUSTED_TYPES & set(types)
+        ):
+            guess = _nearest(nearest, entity_classes)
+            if guess is not None:  # no property stands out, but one is clearly nearest and fits
+                ordered = {guess: 1.0}
+            else:  # the question's own words name nothing the ontology has
+                unsupported = (asked,)
+                ordered = {}
         asks_site, places = site_mentions(text)
         return Intent(
             predicates=ordered,
@@ -867,12 +882,14 @@ class IntentReader:
             scores=scores,
         )
 
-    def _semantic_scores(self, masked: str, lang: str) -> tuple[dict[str, float], str | None]:
-        """Each property's standout by meaning, and the inventory attribute the question asks
-        for instead (:mod:`retriever.open_set`), if any."""
+    def _semantic_scores(
+        self, masked: str, lang: str
+    ) -> tuple[dict[str, float], dict[str, float], str | None]:
+        """Each property's standout by meaning, its raw best cosine, and the inventory attribute
+        the question asks for instead (:mod:`retriever.open_set`), if any."""
         found = self._descriptions()
         if found is None:
-            return {}, None
+            return {}, {}, None
         matrix, owners = found
         assert self._encode is not None
         query = np.asarray(self._encode([masked], True), dtype=np.float32)[0]
@@ -881,7 +898,8 @@ class IntentReader:
         best = np.asarray([cosines[owners == index].max() for index in range(len(names))])
         open_set = self._inventory()
         other = open_set.rejects(query, float(best.max()), lang) if open_set is not None else None
-        return dict(zip(names, standout(best).tolist(), strict=True)), other
+        raw = dict(zip(names, best.tolist(), strict=True))
+        return dict(zip(names, standout(best).tolist(), strict=True)), raw, other
 
 
 @cache

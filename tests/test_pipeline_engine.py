@@ -94,16 +94,19 @@ def test_gate_abstains_without_calling_the_model(shared: dict, adapters: dict) -
     engine, backend = make(shared, adapters, "SolverX earns a lot.")
     for question, kind in (
         ("What is SolverX's revenue?", "unknown_attribute"),
-        ("Does SolverX have an office in Japan?", "not_in_knowledge"),
+        ("Which city is SolverX's office in Japan in?", "not_in_knowledge"),
         ("Who is the CFO of SolverX?", "unknown_attribute"),
     ):
         answer = engine.ask(question, "graph")
         assert answer.abstained and answer.answer.startswith("I don't know")
         assert answer.abstention is not None and answer.abstention["kind"] == kind
-    japan = engine.ask("Does SolverX have an office in Japan?", "graph")
+    japan = engine.ask("Which city is SolverX's office in Japan in?", "graph")
     assert (
         japan.abstention is not None and "Germany" in japan.abstention["known"] and "Germany" in japan.answer
     )
+    # a yes/no question about a place with no site: over the knowledge the world is closed
+    polar = engine.ask("Does SolverX have an office in Japan?", "graph")
+    assert not polar.abstained and polar.answer.startswith("No") and "Germany" in polar.answer
     assert backend.calls == []
     # base and lora modes have no gate: they ask the model
     assert not engine.ask("What is SolverX's revenue?", "base").abstained

@@ -431,3 +431,13 @@ def test_answer_polarity(answer: str, lang: str, polarity: bool | None) -> None:
     from pipeline.compose import answer_polarity
 
     assert answer_polarity(answer, lang) is polarity  # type: ignore[arg-type]
+
+
+def test_polar_questions_in_both_languages() -> None:
+    from pipeline.abstain import is_polar_question
+
+    assert is_polar_question("Does SolverX have an office in Japan?")
+    assert is_polar_question("Is the clinic in Asia?")
+    assert not is_polar_question("Where is the clinic?")
+    assert is_polar_question("솔버엑스는 일본에 사무소가 있나요?")
+    assert not is_polar_question("솔버엑스 사무소는 어디에 있나요?")
