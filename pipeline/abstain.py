@@ -193,7 +193,7 @@ def is_abstention(text: str) -> bool:
 def gate(grounding: Grounding) -> GateDecision:
     """Decide how a question is answered (see the module docstring)."""
     lang = grounding.question_lang
-    if grounding.unknown_entities and grounding.intent and not grounding.anchored:
+    if grounding.unknown_entities and (grounding.intent or grounding.anchored):
         name = grounding.unknown_entities[0]
         return GateDecision("abstain", f"unknown entity: {name}", name, None, "unknown_entity")
     if not grounding.linked and not grounding.is_domain:

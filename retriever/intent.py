@@ -675,6 +675,11 @@ def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
 _PROPER = re.compile(r"(?<![\w'’])([A-Z][\w&.-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w&.-]*)*)")
 
 
+def _acronym(word: str) -> bool:
+    """``CFO``, ``SaaS``, ``IoT``: a short word with two or more capitals names a kind of thing."""
+    return " " not in word and len(word) <= 5 and sum(ch.isupper() for ch in word) >= 2
+
+
 def unknown_names(question: str, links: Iterable[object]) -> tuple[str, ...]:
     """Capitalised names in an English question that no entity of the knowledge matched
     ("Who is the CEO of Acme?" -> "Acme"); the question's first word does not count."""
@@ -685,9 +690,10 @@ def unknown_names(question: str, links: Iterable[object]) -> tuple[str, ...]:
         while words and (words[0].isupper() or words[0] in ("of", "de")):  # "CEO of Acme" -> "Acme"
             words = words[1:]
         name = " ".join(words)
-        if not name or m.start() == 0 or _bare(name.split()[0]) in STOPWORDS_EN:
+        sentence_start = m.start() == 0 or bool(re.search(r"[.?!:;]\s*$", question[: m.start()]))
+        if not name or sentence_start or _bare(name.split()[0]) in STOPWORDS_EN:
             continue
-        if any(s < m.end() and m.start() < e for s, e in spans) or (name.isupper() and len(name) <= 5):
+        if any(s < m.end() and m.start() < e for s, e in spans) or _acronym(name):
             continue
         out.append(name)
     return tuple(dict.fromkeys(out))

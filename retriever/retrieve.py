@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -254,6 +256,43 @@ class Retriever:
         level = [p for p in places if depth.get(p, 0) == 1] or places  # countries, where there are any
         return tuple(dict.fromkeys(self._label(p, lang) for p in level))
 
+    @cached_property
+    def _words(self) -> frozenset[str]:
+        """Every English word the knowledge uses: in its facts' sentences and its names."""
+        text = " ".join([*self.texts_en, *(en for en, _ in self.labels.values())])
+        return frozenset(w.casefold() for w in re.findall(r"[A-Za-z][A-Za-z0-9&'-]*", text))
+
+    @cached_property
+    def _name_words(self) -> frozenset[str]:
+        """The words of the entities' English names ("B" of "Series B")."""
+        text = " ".join(en for en, _ in self.labels.values())
+        return frozenset(w.casefold() for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9&'-]*", text))
+
+    def _familiar(self, name: str) -> bool:
+        """Whether a capitalised name is the knowledge's own wording ("SaaS" in a fact) or a
+        derived form of a word it uses ("German" of Germany, "European" of Europe)."""
+
+        def known(word: str) -> bool:
+            word = word.casefold()
+            if len(word) <= 2:  # a letter or code names something only as part of a name
+                return word in self._name_words
+            if word in self._words:
+                return True
+            return len(word) >= 5 and any(
+                len(other) >= 5
+                and (
+                    (word.startswith(other) and len(word) - len(other) <= 3)
+                    or (other.startswith(word) and len(other) - len(word) <= 2)
+                )
+                for other in self._words
+            )
+
+        words = name.split()
+        initials = "".join(w[0] for w in words if w[:1].isupper()).casefold()
+        if len(words) >= 2 and initials in self._name_words:  # "Joint Commission International": JCI
+            return True
+        return all(known(word) for word in words)
+
     # --- the public call ----------------------------------------------------------------------
 
     def retrieve(self, question: str, k: int = 6) -> Context:
@@ -278,10 +317,17 @@ class Retriever:
             [(link.start, link.end) for link in links],
             [self.classes[e.id] for e in entities if e.id in self.classes],
         )
+        named = tuple(name for name in unknown_names(question, links) if not self._familiar(name))
+        strangers: tuple[str, ...] = ()
+        if not entities:
+            strangers = named if intent.confidence >= 1.0 else ()
+        elif intent.asks_site:  # "SolverX's Tokyo office": a place with no site, as "an office in Tokyo"
+            intent = replace(intent, site_places=tuple(dict.fromkeys((*intent.site_places, *named))))
+        else:  # "SolverX's Series A": a named thing the knowledge does not contain
+            strangers = named
         absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang)
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
-        strangers = unknown_names(question, links) if intent.confidence >= 1.0 and not entities else ()
         entities = self._through(entities, intent)
         candidates = self._candidates(entities, intent, lang) if entities else []
         timings["intent_ms"] = _ms(t)

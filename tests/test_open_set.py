@@ -79,3 +79,24 @@ def test_a_property_the_ontology_has_is_still_read(
     context = retriever.retrieve(question)
     assert not context.unsupported_attributes
     assert context.intent_predicates[0] == predicate
+
+
+def test_a_named_thing_the_knowledge_lacks_is_unknown(retriever: Retriever) -> None:
+    series = retriever.retrieve("How much did SolverX raise in its Series A?")
+    assert series.unknown_entities == ("Series A",)
+    tokyo = retriever.retrieve("What's the street address of SolverX's Tokyo office?")
+    assert "not_in_knowledge" in tokyo.unsupported_kinds and any(
+        "Tokyo" in u for u in tokyo.unsupported_attributes
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which city is SolverX's German office in?",  # a word derived from a known place
+        "What does SolverX do? Describe its field.",  # a capital after a sentence boundary
+        "Is SolverX Fusion offered as SaaS?",  # an acronym-like word names a kind, not a thing
+    ],
+)
+def test_familiar_words_are_not_unknown_names(retriever: Retriever, question: str) -> None:
+    assert retriever.retrieve(question).unknown_entities == ()
