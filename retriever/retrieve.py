@@ -162,6 +162,8 @@ class Retriever:
         out = list(entities)
         for entity in entities:
             cls = self.classes.get(entity.id)
+            if entity.via is not None:  # only from what the question names: not a named site's siblings
+                continue
             if cls is None or is_place_class(cls) or any(applies_to(p, [cls]) for p in asked):
                 continue
             for i in self._by_entity.get(entity.id, ()):
