@@ -40,7 +40,6 @@ from pipeline.abstain import (
     closed_world_sentence,
     gate,
     is_abstention,
-    is_polar_question,
 )
 from pipeline.backends import backend_label
 from pipeline.compose import graph_answer, polarity_conflict, unanswered
@@ -60,6 +59,7 @@ from pipeline.prompt import (
 )
 from pipeline.types import DEFAULT_MODE, Answer, GenerationStats, Mode
 from pipeline.verify import Verification, verify_answer
+from retriever.polar import is_polar_question
 
 if TYPE_CHECKING:
     from kg.facts import Fact

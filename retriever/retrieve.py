@@ -36,6 +36,7 @@ from retriever.encoders import encoder_id, multilingual_encoder
 from retriever.errors import RetrieverError
 from retriever.intent import Intent, IntentReader, applies_to, unknown_names
 from retriever.linking import EntityLink, build_alias_index, link_entities
+from retriever.polar import is_polar_question
 from retriever.ranking import Signals, boosts, score
 from retriever.verbalise import companions_of, verbalise
 
@@ -43,6 +44,14 @@ EXPANSION_FACTOR = 0.9  # an entity reached from a linked one scores a little be
 HOP_MIN_WEIGHT = 0.5  # follow an asked predicate's object one hop when asked at least this strongly
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LATIN = re.compile(r"[A-Za-z]")
+
+
+def _derived(word: str, base: str) -> bool:
+    """Whether ``word`` is a derived form of ``base`` or the reverse, by a short suffix
+    ("korean" of "korea", "european" of "europe", "german" of "germany")."""
+    return (word.startswith(base) and 0 < len(word) - len(base) <= 3) or (
+        base.startswith(word) and 0 < len(base) - len(word) <= 2
+    )
 
 
 class GraphLike(Protocol):
@@ -258,6 +267,56 @@ class Retriever:
         level = [p for p in places if depth.get(p, 0) == 1] or places  # countries, where there are any
         return tuple(dict.fromkeys(self._label(p, lang) for p in level))
 
+    def _site_by_place(
+        self, entities: list[LinkedEntity], links: list[EntityLink], intent: Intent, question: str
+    ) -> list[LinkedEntity]:
+        """ "SolverX's American branch", "the clinic in Fukuoka": a site word with a place names
+        the owner's site in that place, which becomes the subject (the owner stays, reached from it).
+
+        Yes/no questions keep the owner as subject ("Does it have an office in Germany?" asks
+        about the owner's sites as a whole).
+        """
+        if not intent.asks_site or is_polar_question(question):
+            return entities
+        places = {link.entity_id for link in links if is_place_class(self.classes.get(link.entity_id))}
+        places |= self._places_by_derived_word(question)
+        if not places:
+            return entities
+        where = location_properties()
+        out = list(entities)
+        for entity in entities:
+            if entity.via is not None:
+                continue
+            sites = sorted(site for site, owner in self._owner_of.items() if owner == entity.id)
+            matched = [
+                site
+                for site in sites
+                if any(
+                    f.subject == site and f.predicate in where and f.object in places
+                    for f in (self.facts[i] for i in self._by_entity.get(site, ()))
+                )
+            ]
+            if len(matched) != 1 or any(e.id == matched[0] for e in out):
+                continue
+            site = matched[0]
+            out = [replace(e, via=site) if e.id == entity.id else e for e in out]
+            out.insert(
+                0, LinkedEntity(site, self._label(site, "en"), self._label(site, "ko"), entity.score, "")
+            )
+        return out
+
+    def _places_by_derived_word(self, question: str) -> set[str]:
+        """Places a capitalised word derives from ("American" -> North America, "German" -> Germany)."""
+        words = {w.casefold() for w in re.findall(r"\b[A-Z][a-z]{4,}\b", question)}
+        found: set[str] = set()
+        for entity_id, (en, _) in self.labels.items():
+            if not is_place_class(self.classes.get(entity_id)):
+                continue
+            for part in en.casefold().split():
+                if len(part) >= 5 and any(_derived(word, part) for word in words):
+                    found.add(entity_id)
+        return found
+
     @cached_property
     def _words(self) -> frozenset[str]:
         """Every English word the knowledge uses: in its facts' sentences and its names."""
@@ -280,14 +339,7 @@ class Retriever:
                 return word in self._name_words
             if word in self._words:
                 return True
-            return len(word) >= 5 and any(
-                len(other) >= 5
-                and (
-                    (word.startswith(other) and len(word) - len(other) <= 3)
-                    or (other.startswith(word) and len(other) - len(word) <= 2)
-                )
-                for other in self._words
-            )
+            return len(word) >= 5 and any(len(other) >= 5 and _derived(word, other) for other in self._words)
 
         words = name.split()
         initials = "".join(w[0] for w in words if w[:1].isupper()).casefold()
@@ -331,6 +383,7 @@ class Retriever:
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
         entities = self._through(entities, intent)
+        entities = self._site_by_place(entities, links, intent, question)
         candidates = self._candidates(entities, intent, lang) if entities else []
         timings["intent_ms"] = _ms(t)
 

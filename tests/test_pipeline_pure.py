@@ -434,7 +434,7 @@ def test_answer_polarity(answer: str, lang: str, polarity: bool | None) -> None:
 
 
 def test_polar_questions_in_both_languages() -> None:
-    from pipeline.abstain import is_polar_question
+    from retriever.polar import is_polar_question
 
     assert is_polar_question("Does SolverX have an office in Japan?")
     assert is_polar_question("Is the clinic in Asia?")

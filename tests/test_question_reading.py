@@ -1,4 +1,4 @@
-"""Open-set rejection: attributes the ontology lacks, named outright or only close by meaning."""
+"""Reading questions against the ontology: attributes and things it lacks, sites named by place."""
 
 from __future__ import annotations
 
@@ -100,3 +100,16 @@ def test_a_named_thing_the_knowledge_lacks_is_unknown(retriever: Retriever) -> N
 )
 def test_familiar_words_are_not_unknown_names(retriever: Retriever, question: str) -> None:
     assert retriever.retrieve(question).unknown_entities == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "site"),
+    [
+        ("In which city is SolverX's American branch?", "SolverXUSOffice"),
+        ("On which continent is SolverX's Palo Alto branch?", "SolverXUSOffice"),
+    ],
+)
+def test_a_site_word_with_a_place_names_that_site(retriever: Retriever, question: str, site: str) -> None:
+    context = retriever.retrieve(question)
+    assert context.entities[0].id == site and context.entities[0].via is None
+    assert context.facts[0].fact.subject == site
