@@ -7,6 +7,7 @@ language. The provenance map ties each asserted statement to the rows stating it
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from ontology.knowledge import Knowledge, Triple
@@ -32,7 +33,23 @@ def from_triple(triple: Triple) -> Statement:
         return Statement(triple.s, triple.p, triple.o)
     value = triple.value
     lexical = str(value).lower() if isinstance(value, bool) else str(value)
-    return Statement(triple.s, triple.p, lexical, True, literal_datatype(triple), triple.lang)
+    datatype = literal_datatype(triple)
+    if datatype == "decimal":
+        lexical = canonical_decimal(lexical)
+    return Statement(triple.s, triple.p, lexical, True, datatype, triple.lang)
+
+
+def canonical_decimal(lexical: str) -> str:
+    """XSD's canonical form of a decimal, as the reasoners write it: ``62`` -> ``62.0``,
+    ``62.50`` -> ``62.5`` (so an asserted ``62`` and the reasoner's ``62.0`` are one statement)."""
+    try:
+        number = Decimal(lexical.strip())
+    except InvalidOperation:
+        return lexical
+    if not number.is_finite():
+        return lexical
+    text = format(number.normalize(), "f")
+    return text if "." in text else f"{text}.0"
 
 
 def asserted_statements(knowledge: Knowledge) -> dict[Statement, tuple[str, ...]]:

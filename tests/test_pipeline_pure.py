@@ -441,3 +441,11 @@ def test_polar_questions_in_both_languages() -> None:
     assert not is_polar_question("Where is the clinic?")
     assert is_polar_question("솔버엑스는 일본에 사무소가 있나요?")
     assert not is_polar_question("솔버엑스 사무소는 어디에 있나요?")
+
+
+def test_a_whole_decimal_is_one_statement_with_the_reasoners_form() -> None:
+    from ontology.knowledge import Triple
+    from ontology.statements import canonical_decimal, from_triple
+
+    stated = from_triple(Triple(s="Estate", p="area", value=62, datatype="decimal"))
+    assert stated.o == "62.0" and canonical_decimal("62.50") == "62.5"
