@@ -23,29 +23,9 @@ from pipeline.abstain import abstention_sentence
 from pipeline.grounding import Grounding
 from pipeline.prompt import Lang
 from pipeline.verify import entity_kind, fallback_fact, focus_offices
+from retriever.polar import is_polar
 from retriever.verbalise import verbalise
 
-_POLAR_EN = re.compile(
-    r"^\s*(?:does|do|is|are|has|have|can|could|was|were|did|will|would|should|am)\b", re.IGNORECASE
-)
-_CHOICE_EN = re.compile(r"\bor\b", re.IGNORECASE)
-# Korean question words: a question with none of them asks yes or no ("독일에 사무소가 있나요?")
-_KO_WH = (
-    "무엇",
-    "뭐",
-    "뭔",
-    "어디",
-    "누구",
-    "누가",
-    "언제",
-    "얼마",
-    "몇",
-    "어느",
-    "어떤",
-    "어떻게",
-    "왜",
-    "무슨",
-)
 _YES = {"en": "Yes.", "ko": "네."}
 _NO = {"en": "No.", "ko": "아니요."}
 MAX_CHAIN_STEPS = 6
@@ -57,13 +37,6 @@ def place_predicates() -> list[str]:
     return sorted(
         names, key=lambda p: PROPERTY_BY_NAME[p].domain is not None
     )  # longer proofs are cut: the answer stays one readable sentence
-
-
-def is_polar(question: str, lang: Lang) -> bool:
-    """Whether a question asks yes or no (not "A or B?", not a wh-question)."""
-    if lang == "ko":
-        return question.rstrip().endswith("?") and not any(word in question for word in _KO_WH)
-    return bool(_POLAR_EN.match(question)) and not _CHOICE_EN.search(question)
 
 
 def sentence(fact: Fact, grounding: Grounding, lang: Lang) -> str:

@@ -4,38 +4,36 @@ from __future__ import annotations
 
 import re
 
-_AUXILIARIES_EN = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "will",
-        "would",
-        "shall",
-        "should",
-        "may",
-        "might",
-        "must",
-    ]
+_POLAR_EN = re.compile(
+    r"^\s*(?:does|do|is|are|has|have|can|could|was|were|did|will|would|should|am)\b", re.IGNORECASE
 )
-_WH_KO = ("어디", "언제", "누구", "누가", "무엇", "뭐", "몇", "얼마", "어느", "어떤", "무슨", "왜", "어떻게")
+_CHOICE_EN = re.compile(r"\bor\b", re.IGNORECASE)
+# Korean question words: a question with none of them asks yes or no ("독일에 사무소가 있나요?")
+_KO_WH = (
+    "무엇",
+    "뭐",
+    "뭔",
+    "어디",
+    "누구",
+    "누가",
+    "언제",
+    "얼마",
+    "몇",
+    "어느",
+    "어떤",
+    "어떻게",
+    "왜",
+    "무슨",
+)
+
+
+def is_polar(question: str, lang: str) -> bool:
+    """Whether a question asks yes or no (not "A or B?", not a wh-question)."""
+    if lang == "ko":
+        return question.rstrip().endswith("?") and not any(word in question for word in _KO_WH)
+    return bool(_POLAR_EN.match(question)) and not _CHOICE_EN.search(question)
 
 
 def is_polar_question(question: str) -> bool:
-    """A yes/no question: English opens with an auxiliary verb ("Does it have ...?"); Korean
-    has no question word (어디, 언제, 누구, 몇 ...)."""
-    words = re.findall(r"[A-Za-z]+|[가-힣]+", question)
-    if not words:
-        return False
-    if re.search(r"[가-힣]", question):
-        return not any(w in question for w in _WH_KO)
-    return words[0].casefold() in _AUXILIARIES_EN
+    """:func:`is_polar` in the question's own language."""
+    return is_polar(question, "ko" if re.search(r"[가-힣]", question) else "en")
