@@ -133,7 +133,42 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
             yes, fact = verdict
             return f"{(_YES if yes else _NO)[lang]} {with_chain(fact, grounding, lang)}"
     top = fallback_fact(grounding)
-    return with_chain(top, grounding, lang) if top is not None else ""
+    if top is None:
+        return ""
+    text = with_chain(top, grounding, lang)
+    other = second_asked_fact(grounding, question, top)
+    return f"{text} {sentence(other, grounding, lang)}" if other is not None else text
+
+
+_TWO_PARTS_EN = re.compile(r"\b(?:and|also)\b[^?]*\b(?:what|which|when|where|who|how)\b", re.IGNORECASE)
+_WH_KO = ("언제", "얼마", "몇", "어디", "누구", "누가", "무엇", "어느")
+
+
+def asks_two_things(question: str, lang: Lang) -> bool:
+    """ "What's its headcount, and which year is that from?": a second question word after "and"
+    (Korean: two different question words)."""
+    if lang == "ko":
+        return sum(word in question for word in _WH_KO) >= 2
+    return bool(_TWO_PARTS_EN.search(question))
+
+
+def second_asked_fact(grounding: Grounding, question: str, first: Fact) -> Fact | None:
+    """For a two-part question, the best retrieved fact of another asked property about the
+    same subject (the headcount's year beside the headcount)."""
+    if not question or not asks_two_things(question, grounding.question_lang):
+        return None
+    asked = set(grounding.intent)
+    return next(
+        (
+            fact
+            for fact in grounding.facts
+            if fact != first
+            and fact.predicate in asked
+            and fact.predicate != first.predicate
+            and fact.subject == first.subject
+        ),
+        None,
+    )
 
 
 _NEGATION_EN = re.compile(

@@ -449,3 +449,11 @@ def test_a_whole_decimal_is_one_statement_with_the_reasoners_form() -> None:
 
     stated = from_triple(Triple(s="Estate", p="area", value=62, datatype="decimal"))
     assert stated.o == "62.0" and canonical_decimal("62.50") == "62.5"
+
+
+def test_two_part_questions() -> None:
+    from pipeline.compose import asks_two_things
+
+    assert asks_two_things("What's SolverX's headcount, and which year is that figure from?", "en")
+    assert not asks_two_things("Which year was SolverX founded?", "en")
+    assert asks_two_things("솔버엑스는 언제 얼마를 투자받았나요?", "ko")
