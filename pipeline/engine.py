@@ -85,6 +85,7 @@ def generation_stats(generation: Any) -> GenerationStats | None:
         prefill_tokens=int(generation.prompt_tokens),
         decode_tokens=int(generation.generation_tokens),
         prefill_tok_s=float(generation.prompt_tps),
+        prefill_cached_tokens=int(getattr(generation, "cached_tokens", 0)),
         decode_tok_s=float(generation.generation_tps),
         finish_reason=generation.finish_reason,
     )
