@@ -6,15 +6,17 @@ every question is asked of every configuration in turn (the order rotating from 
 the next), so a noisy, shared machine slows them alike. Each configuration has its own engine
 (its own llama.cpp instances and prompt caches); the graph and the retriever are shared.
 
-A configuration is ``WEIGHTS[@THREADS]``: one of ``$AXLAB_LLAMA_WEIGHTS``'s values (``q8``, the
-default; ``shipped``, the Q4_1 file, the default before; ``f32``), and llama.cpp's threads
-(default: :func:`pipeline.generators.llamacpp.default_threads`).
+A configuration is ``WEIGHTS[@THREADS][+free]``: one of ``$AXLAB_LLAMA_WEIGHTS``'s values (``q8``,
+the default; ``shipped``, the Q4_1 file, the default before; ``f32``), llama.cpp's threads
+(default: :func:`pipeline.generators.llamacpp.default_threads`), and ``+free`` to retrieve with
+the numeric libraries' own thread counts, as before :mod:`pipeline.threads` pinned them to one.
+``shipped+free`` is the engine as it was before these changes.
 
 Stages per answer, from ``timings_ms``: ``retrieve``; ``prefill`` = (prompt tokens not in the
 prompt cache) / prefill tok/s; ``decode`` = decode tokens / decode tok/s; ``verify``; ``other`` =
 total minus those (the backend's streaming, the gate, prompt building).
 
-    python bench/bench_latency.py [--configs shipped,q8] [--modes hybrid] [--repeats 1]
+    python bench/bench_latency.py [--configs shipped+free,q8] [--modes hybrid] [--repeats 1]
         [--max-tokens 48] [--out bench/results/latency.json]
 """
 
@@ -58,13 +60,23 @@ def stages(timings: dict[str, float]) -> dict[str, float]:
 
 def make_engine(config: str, kg: Any, retriever: Any) -> Any:
     from pipeline.backends import LlamaCppBackend
-    from pipeline.engine import AnswerEngine
+    from pipeline.engine import AnswerEngine, grounding_from_context
 
-    weights, _, threads = config.partition("@")
-    if threads and not threads.isdigit():
-        raise SystemExit(f"bad threads in {config!r} (use WEIGHTS@N)")
+    head, _, option = config.partition("+")
+    weights, _, threads = head.partition("@")
+    if option not in ("", "free") or (threads and not threads.isdigit()):
+        raise SystemExit(f"bad configuration {config!r} (use WEIGHTS[@THREADS][+free])")
+
+    class FreeThreads(AnswerEngine):
+        """Retrieval with the numeric libraries' own thread counts (before pipeline.threads)."""
+
+        def ground(self, question: str, lang: Any) -> Any:
+            context = self.retriever.retrieve(question, k=self.top_k)
+            return grounding_from_context(context, lang, self.entities, self.kg.facts_about, self.top_k)
+
     backend = LlamaCppBackend(threads=int(threads) if threads else None, weights=weights)
-    return AnswerEngine(kg=kg, retriever=retriever, backend=backend)
+    engine = FreeThreads if option == "free" else AnswerEngine
+    return engine(kg=kg, retriever=retriever, backend=backend)
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -115,7 +127,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", default="shipped,q8")
+    parser.add_argument("--configs", default="shipped+free,q8")
     parser.add_argument("--modes", default="hybrid")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--max-tokens", type=int, default=48)

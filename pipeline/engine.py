@@ -434,7 +434,10 @@ class AnswerEngine:
     # --- answering --------------------------------------------------------------------------
 
     def ground(self, question: str, lang: Lang) -> Grounding:
-        context = self.retriever.retrieve(question, k=self.top_k)
+        from pipeline.threads import one_thread
+
+        with one_thread():  # a second BLAS/OpenMP thread only spin-waits on a busy machine
+            context = self.retriever.retrieve(question, k=self.top_k)
         return grounding_from_context(context, lang, self.entities, self.kg.facts_about, self.top_k)
 
     def ask(
