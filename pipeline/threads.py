@@ -19,13 +19,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+_found: list[Any] = []
+
 
 def _openmp_pools() -> list[Any]:
+    """The OpenMP runtimes loaded in this process (looked up until one is found: a scan of the
+    loaded libraries costs about 2 ms, and the encoders load theirs when the retriever warms)."""
+    if _found:
+        return _found
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         return []
-    return [pool for pool in ThreadpoolController().lib_controllers if pool.internal_api == "openmp"]
+    _found[:] = [pool for pool in ThreadpoolController().lib_controllers if pool.internal_api == "openmp"]
+    return _found
 
 
 @contextmanager
