@@ -5,7 +5,7 @@
 * ``mlx``: MLX (:class:`pipeline.engine.LoraBackend`), as always;
 * ``llama.cpp``: llama.cpp through ``xllamacpp`` on the embedded model's shipped Q4_1 GGUF
   re-rounded to Q8_0 (``$AXLAB_LLAMA_WEIGHTS``: ``q8``, the default, the same weights in
-  blocks llama.cpp's CPU kernels compute 1.6-1.8x faster on prompts; ``shipped``, the Q4_1 file
+  blocks llama.cpp's CPU kernels compute about 1.6x faster on prompts; ``shipped``, the Q4_1 file
   itself; ``f32``, its float32 copy, slower but token for token MLX's float32 answers; the
   copies: :mod:`lora.gguf_model`), with the same adapters exported as GGUF LoRA files
   (:mod:`lora.gguf_adapter`);
