@@ -1,22 +1,27 @@
 """Decode speed of the generation backends on the embedded model, and their greedy agreement.
 
-Decode tok/s, same chat prompt, same process, runs interleaved (the machine is shared):
+Decode tok/s, same chat prompt, same process, runs interleaved, the order rotating from one
+repeat to the next (the machine is shared; a runner must not always follow the same one):
 
 * ``project-mlx``: :func:`lora.generate.load_model` (MLX float32 + OpenBLAS on Linux);
 * ``mlx_lm generate``: the plain ``python -m mlx_lm generate`` CLI on the same folder, with
   OpenBLAS preloaded (``LD_PRELOAD``), as the project does;
+* ``mlx_lm stream_generate``: mlx-lm's own loop on the project's loaded model, in this process,
+  on the MLX thread: the project's loop (repeat guard, thread hand-over) minus nothing else;
 * ``project-llama.cpp``: :class:`pipeline.backends.LlamaCppBackend` (streams through a worker
   thread), measured from its streamed pieces;
 * ``xllamacpp``: ``xllamacpp.Server.handle_chat_completions`` called directly on the same GGUF with
   the same threads; plus, for reference, with xllamacpp's default threads.
 
-The llama.cpp rows run the shipped Q4_1 GGUF, and again its float32 copy (``--f32``).
+The llama.cpp rows run the Q8_0 copy of the shipped GGUF (the backend's default weights), the
+shipped Q4_1 GGUF itself, and with ``--f32`` its float32 copy (:mod:`lora.gguf_model`).
 Each rate is decode only (prompt processing excluded): llama.cpp's and mlx-lm's own
 ``predicted_per_second`` / ``generation_tps``, and for the project-llama.cpp row also the
 wall-clock rate between its first and last streamed piece.
 
-Then the greedy answers of MLX and llama.cpp on a fixed prompt set (:mod:`pipeline.evaluation.backend_agreement`),
-base model and, with ``--adapter``, that adapter exported to GGUF.
+Then the greedy answers of MLX and llama.cpp (each set of weights) on a fixed prompt set
+(:mod:`pipeline.evaluation.backend_agreement`), base model and, with ``--adapter``, that adapter
+exported to GGUF.
 
     python bench/bench_decode.py [--repeats 3] [--max-tokens 64] [--adapter PATH] [--f32]
 """
@@ -72,6 +77,27 @@ def project_mlx(max_tokens: int) -> Callable[[], dict[str, float]]:
         return {"tps": result.generation_tps, "tokens": result.generation_tokens}
 
     return run
+
+
+def inprocess_mlx_lm(max_tokens: int) -> Callable[[], dict[str, float]]:
+    from lora import mlx_thread
+    from lora.generate import load_model
+
+    loaded = load_model(None)
+
+    def generate() -> dict[str, float]:
+        from mlx_lm import stream_generate
+        from mlx_lm.sample_utils import make_sampler
+
+        prompt = loaded.prompt_tokens(MESSAGES)
+        last: Any = None
+        for response in stream_generate(
+            loaded.model, loaded.tokenizer, prompt, max_tokens=max_tokens, sampler=make_sampler(temp=0.0)
+        ):
+            last = response
+        return {"tps": last.generation_tps, "tokens": last.generation_tokens}
+
+    return lambda: mlx_thread.call(generate)
 
 
 def plain_mlx_lm(max_tokens: int) -> Callable[[], dict[str, float]]:
@@ -178,7 +204,7 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from lora.gguf_model import float32_gguf
+    from lora.gguf_model import float32_gguf, q8_gguf
     from lora.paths import embedded_gguf_path
     from pipeline.generators.llamacpp import default_threads
 
@@ -188,6 +214,9 @@ def main() -> None:
     runners: dict[str, Callable[[], dict[str, float]]] = {
         "project-mlx": project_mlx(args.max_tokens),
         "mlx_lm generate": plain_mlx_lm(args.max_tokens),
+        "mlx_lm stream_generate": inprocess_mlx_lm(args.max_tokens),
+        "project-llama.cpp q8_0": project_llamacpp(args.max_tokens, "q8"),
+        "xllamacpp q8_0": direct_xllamacpp(q8_gguf(shipped), args.max_tokens, threads),
         "project-llama.cpp q4_1": project_llamacpp(args.max_tokens, "shipped"),
         "xllamacpp q4_1": direct_xllamacpp(shipped, args.max_tokens, threads),
         "xllamacpp q4_1, default threads": direct_xllamacpp(shipped, args.max_tokens, None),
@@ -199,9 +228,11 @@ def main() -> None:
         console.print(f"warming up {name}")
         run()
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in runners}
+    names = list(runners)
     for repeat in range(args.repeats):
-        for name, run in runners.items():
-            runs[name].append(run())
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
+            runs[name].append(runners[name]())
         console.print(f"repeat {repeat + 1}/{args.repeats} done (load {os.getloadavg()[0]:.1f})")
 
     def median(name: str, key: str = "tps") -> float:
@@ -221,9 +252,11 @@ def main() -> None:
         for name, rs in runs.items()
     }
     pairs = {
+        "project-llama.cpp / xllamacpp (q8_0, same threads)": ("project-llama.cpp q8_0", "xllamacpp q8_0"),
         "project-llama.cpp / xllamacpp (q4_1, same threads)": ("project-llama.cpp q4_1", "xllamacpp q4_1"),
         "project-mlx / mlx_lm generate": ("project-mlx", "mlx_lm generate"),
-        "project-llama.cpp q4_1 / project-mlx": ("project-llama.cpp q4_1", "project-mlx"),
+        "project-mlx / mlx_lm stream_generate (same process)": ("project-mlx", "mlx_lm stream_generate"),
+        "project-llama.cpp q8_0 / project-mlx": ("project-llama.cpp q8_0", "project-mlx"),
     }
     if args.f32:
         pairs["project-llama.cpp / xllamacpp (f32, same threads)"] = (
@@ -233,8 +266,8 @@ def main() -> None:
     ratios = {
         name: {"median": median(a) / median(b), "best": best(a) / best(b)} for name, (a, b) in pairs.items()
     }
-    ratios["project-llama.cpp wall / xllamacpp (q4_1, same threads)"] = {
-        "median": median("project-llama.cpp q4_1", "wall_tps") / median("xllamacpp q4_1")
+    ratios["project-llama.cpp wall / xllamacpp (q8_0, same threads)"] = {
+        "median": median("project-llama.cpp q8_0", "wall_tps") / median("xllamacpp q8_0")
     }
 
     table = Table(
@@ -254,7 +287,7 @@ def main() -> None:
     console.print("greedy agreement MLX vs llama.cpp ...")
     cache: dict[Any, Any] = {}
     agree: dict[str, Any] = {}
-    for weights in ("shipped", "f32") if args.f32 else ("shipped",):
+    for weights in ("q8", "shipped", "f32") if args.f32 else ("q8", "shipped"):
         agree[f"base, {weights}"] = agreement(None, weights, args.agreement_tokens, cache)
         if args.adapter is not None:
             agree[f"adapter, {weights}"] = agreement(args.adapter, weights, args.agreement_tokens, cache)
@@ -280,6 +313,11 @@ def main() -> None:
             "adapter": str(args.adapter) if args.adapter else None,
             "adapter_training": adapter_training(args.adapter),
             "gguf": shipped.name,
+            "weights": {
+                "q8": "the shipped GGUF re-rounded to Q8_0",
+                "shipped": "Q4_1",
+                "f32": "float32 copy",
+            },
         },
         "machine": {
             "platform": platform.platform(),

@@ -35,15 +35,17 @@ class Generation:
     """A finished answer with its token counts and timings."""
 
     text: str
-    prompt_tokens: int = 0
+    prompt_tokens: int = 0  # the whole prompt, ``cached_tokens`` of it reused from a prompt cache
     generation_tokens: int = 0
     prompt_tps: float = 0.0
     generation_tps: float = 0.0
     elapsed_s: float = 0.0
     finish_reason: str | None = None  # "stop" (end of turn), "length" (max_tokens), "repeat"
+    cached_tokens: int = 0  # prompt tokens not computed (llama.cpp's prompt cache); rates exclude them
 
     def timings_ms(self) -> dict[str, float]:
-        prompt_ms = 1000 * self.prompt_tokens / self.prompt_tps if self.prompt_tps else 0.0
+        computed = self.prompt_tokens - self.cached_tokens
+        prompt_ms = 1000 * computed / self.prompt_tps if self.prompt_tps else 0.0
         return {"prompt": round(prompt_ms, 1), "total": round(1000 * self.elapsed_s, 1)}
 
     def token_stats(self) -> dict[str, float]:

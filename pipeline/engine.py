@@ -93,6 +93,7 @@ def generation_stats(generation: Any) -> GenerationStats | None:
         prefill_tokens=int(generation.prompt_tokens),
         decode_tokens=int(generation.generation_tokens),
         prefill_tok_s=float(generation.prompt_tps),
+        prefill_cached_tokens=int(getattr(generation, "cached_tokens", 0)),
         decode_tok_s=float(generation.generation_tps),
         finish_reason=generation.finish_reason,
     )
@@ -441,7 +442,10 @@ class AnswerEngine:
     # --- answering --------------------------------------------------------------------------
 
     def ground(self, question: str, lang: Lang) -> Grounding:
-        context = self.retriever.retrieve(question, k=self.top_k)
+        from pipeline.threads import one_thread
+
+        with one_thread():  # a second BLAS/OpenMP thread only spin-waits on a busy machine
+            context = self.retriever.retrieve(question, k=self.top_k)
         return grounding_from_context(context, lang, self.entities, self.kg.facts_about, self.top_k)
 
     def ask(

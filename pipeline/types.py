@@ -50,18 +50,24 @@ class Answer:
 
 @dataclass(frozen=True)
 class GenerationStats:
-    """What a backend may yield after its last text piece: token counts and speeds."""
+    """What a backend may yield after its last text piece: token counts and speeds.
+
+    ``prefill_tokens`` counts the whole prompt; ``prefill_cached_tokens`` of them came from a
+    prompt cache (llama.cpp's) and were not computed, so ``prefill_tok_s`` is the rate of the
+    others."""
 
     prefill_tokens: int
     decode_tokens: int
     prefill_tok_s: float = 0.0
     decode_tok_s: float = 0.0
     finish_reason: str | None = None  # "stop", "length" or "repeat" (a repeated line)
+    prefill_cached_tokens: int = 0
 
     def timings(self) -> dict[str, float]:
         """The ``timings_ms`` keys of an answer (counts and tok/s sit beside the milliseconds)."""
         return {
             "prefill_tokens": float(self.prefill_tokens),
+            "prefill_cached_tokens": float(self.prefill_cached_tokens),
             "prefill_tok_s": round(self.prefill_tok_s, 1),
             "decode_tokens": float(self.decode_tokens),
             "decode_tok_s": round(self.decode_tok_s, 1),

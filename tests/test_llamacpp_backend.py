@@ -1,5 +1,6 @@
 """The llama.cpp backend without running a model: the adapter export's arithmetic and checks,
-the backend choice (``--backend`` / ``$AXLAB_BACKEND``) and the fallbacks to MLX."""
+the Q8_0 copy of the shipped weights, the backend choice (``--backend`` / ``$AXLAB_BACKEND``),
+the weights choice (``$AXLAB_LLAMA_WEIGHTS``), the fallbacks to MLX, the repeat guard's last line."""
 
 from __future__ import annotations
 
@@ -218,6 +219,11 @@ def test_another_model_than_the_embedded_one_runs_on_mlx(
         ),
         (("ask", "Where is SolverX?"), {"AXLAB_BACKEND": "tpu"}, "$AXLAB_BACKEND must be one of"),
         (("serve", "--backend", "gpu", "--port", "0"), {}, "--backend must be one of mlx, llama.cpp, auto"),
+        (
+            ("ask", "Where is SolverX?", "--backend", "llama.cpp"),
+            {"AXLAB_LLAMA_WEIGHTS": "q2"},
+            "$AXLAB_LLAMA_WEIGHTS must be one of q8, shipped, f32",
+        ),
     ],
 )
 def test_a_bad_backend_is_one_line_and_exit_2(
@@ -234,3 +240,78 @@ def test_a_bad_backend_is_one_line_and_exit_2(
     assert result.returncode == 2, (result.stdout, result.stderr)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+
+
+class ScriptedGenerator:
+    """A llama.cpp generator's stream interface, replaying fixed pieces (no model)."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = pieces
+
+    def stream(self, messages: object, max_tokens: int = 256) -> object:
+        from lora.generate import Generation, StreamChunk
+
+        for piece in self.pieces:
+            yield StreamChunk(piece)
+        done = Generation(text="".join(self.pieces), prompt_tokens=9, generation_tokens=len(self.pieces))
+        yield StreamChunk("", done=True, generation=done)
+
+
+def test_the_last_line_held_back_by_the_repeat_guard_reaches_the_answer() -> None:
+    from pipeline.backends import LlamaCppBackend
+    from pipeline.types import GenerationStats
+
+    backend = LlamaCppBackend(threads=1)
+    # the last line starts like the first one, so the guard holds it until the stream ends
+    pieces = ["SolverX has 120 employees.\n", "SolverX has", " 120"]
+    backend._generators[backend._key(None)] = ScriptedGenerator(pieces)  # type: ignore[assignment]
+    out = list(backend.stream([{"role": "user", "content": "?"}], 8, None))
+    text = "".join(piece for piece in out if isinstance(piece, str))
+    assert text == "SolverX has 120 employees.\nSolverX has 120"
+    assert isinstance(out[-1], GenerationStats) and out[-1].decode_tokens == 3
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [(None, "q8"), ("Q8", "q8"), ("shipped", "shipped"), (" f32 ", "f32")]
+)
+def test_llama_weights_default_to_the_q8_copy(
+    raw: str | None, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.backends import check_weights
+
+    if raw is None:
+        monkeypatch.delenv("AXLAB_LLAMA_WEIGHTS", raising=False)
+    else:
+        monkeypatch.setenv("AXLAB_LLAMA_WEIGHTS", raw)
+    assert check_weights(None) == expected
+
+
+def test_the_q8_copy_keeps_the_shipped_weights_and_metadata(tmp_path: Path) -> None:
+    from gguf import GGMLQuantizationType, GGUFReader
+    from gguf.quants import dequantize
+
+    from lora.gguf_model import q8_gguf
+    from lora.paths import embedded_gguf_path
+
+    shipped = embedded_gguf_path()
+    first = q8_gguf(shipped, out_dir=tmp_path)
+    again = q8_gguf(shipped, out_dir=tmp_path)
+    assert first == again and first.stat().st_mtime_ns == again.stat().st_mtime_ns
+    assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no temp file left
+    source, copy = GGUFReader(str(shipped)), GGUFReader(str(first))
+    assert copy.fields["general.file_type"].contents() == 7  # LLAMA_FTYPE_MOSTLY_Q8_0
+    for key in ("tokenizer.ggml.tokens", "tokenizer.chat_template", "llama.attention.head_count"):
+        assert copy.fields[key].contents() == source.fields[key].contents()
+    assert [t.name for t in copy.tensors] == [t.name for t in source.tensors]
+    converted = 0
+    for old, new in zip(source.tensors, copy.tensors, strict=True):
+        if old.tensor_type in (GGMLQuantizationType.F32, GGMLQuantizationType.Q8_0):
+            assert new.tensor_type == old.tensor_type and np.array_equal(new.data, old.data), old.name
+            continue
+        assert old.tensor_type == GGMLQuantizationType.Q4_1 and new.tensor_type == GGMLQuantizationType.Q8_0
+        before = dequantize(old.data, old.tensor_type).reshape(-1, 32).astype(np.float64)
+        after = dequantize(new.data, new.tensor_type).reshape(-1, 32).astype(np.float64)
+        step = (before.max(axis=1) - before.min(axis=1)) / 15  # one Q4_1 level
+        assert np.all(np.abs(after - before).max(axis=1) <= 0.06 * step + 1e-12), old.name
+        converted += 1
+    assert converted > 100

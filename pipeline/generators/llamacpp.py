@@ -227,7 +227,8 @@ def _add_timings(result: Generation, timings: Any) -> None:
     """Copy llama.cpp's token counts and rates (``timings``) into ``result``."""
     if not isinstance(timings, dict):
         return
-    result.prompt_tokens = int(timings.get("prompt_n", 0)) + int(timings.get("cache_n", 0))
+    result.cached_tokens = int(timings.get("cache_n", 0))
+    result.prompt_tokens = int(timings.get("prompt_n", 0)) + result.cached_tokens
     result.generation_tokens = int(timings.get("predicted_n", 0))
     result.prompt_tps = float(timings.get("prompt_per_second", 0.0))
     result.generation_tps = float(timings.get("predicted_per_second", 0.0))
