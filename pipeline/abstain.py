@@ -142,7 +142,9 @@ def closed_world_sentence(attribute: str, subject: str | None, lang: Lang, known
     knowledge the world is closed, so the answer is no, with where the sites are."""
     listed = ", ".join(known)
     if lang == "ko":
-        return f"아니요: 지식에는 {attribute} 정보가 없습니다. 알려진 곳: {listed}."
+        return f"아니요: {subject or ''}에는 {attribute}이(가) 없습니다. 있는 곳: {listed}.".replace(
+            "아니요: 에는", "아니요:"
+        )
     return f"No: the {subject or ''} knowledge has no {attribute}; it has them only in {listed}.".replace(
         "  ", " "
     )

@@ -20,7 +20,9 @@ words (in the question's language), and the gate abstains with that reason.
 
 from __future__ import annotations
 
+import calendar
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -37,7 +39,7 @@ from ontology.roles import (
 )
 from ontology.schema import CLASS_BY_NAME, CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 from retriever.encoders import Encode
-from retriever.open_set import OpenSet, inventory, inventory_names
+from retriever.open_set import Attribute, OpenSet, inventory, inventory_names
 from retriever.text import compact, has_hangul, nfc, strip_particle
 from retriever.vector_cache import cached_vectors
 
@@ -641,7 +643,17 @@ _KO_QUESTION_STEMS = (
 )
 
 
-_SITE_IN_EN = r"\b(?:{words})\b[^.?!]*?\b(?:in|at)\s+(?:the\s+)?([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)"
+_SITE_IN_EN = r"(?i:\b(?:{words})\b[^.?!]*?\b(?:in|at)\s+(?:the\s+)?)([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)"
+
+
+def names_a_site(question: str, name: str) -> bool:
+    """Whether ``name`` stands right before a site class's word ("the Tokyo office")."""
+    words = {w for c in class_names() if c.name in site_classes() for n in c.names_en for w in n}
+    for m in re.finditer(re.escape(name), question):
+        following = _WORD.search(question, m.end())
+        if following and stem(following.group(0)) in words:
+            return True
+    return False
 
 
 def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
@@ -663,7 +675,7 @@ def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
             if not has_hangul(m.group(0)) and stem(m.group(0)) in words_en
         ]
         if raw:
-            pattern = re.compile(_SITE_IN_EN.format(words="|".join(re.escape(w) for w in raw)), re.I)
+            pattern = re.compile(_SITE_IN_EN.format(words="|".join(re.escape(w) for w in raw)))
             places.extend(m.group(1).rstrip(".") for m in pattern.finditer(text))
     for key in words_ko:
         for m in re.finditer(r"([가-힣A-Za-z]+?)(?:에는|에도|에서|에)\s*\S*", text):
@@ -673,6 +685,17 @@ def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
 
 
 _PROPER = re.compile(r"(?<![\w'’])([A-Z][\w&.-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w&.-]*)*)")
+
+
+@cache
+def _calendar_words() -> frozenset[str]:
+    names = [*calendar.month_name, *calendar.month_abbr, *calendar.day_name, *calendar.day_abbr]
+    return frozenset(n.casefold() for n in names if n)
+
+
+def _calendar(name: str) -> bool:
+    """ "March", "Monday": a date, not a named thing."""
+    return all(word.casefold().rstrip(".") in _calendar_words() for word in name.split())
 
 
 def _acronym(word: str) -> bool:
@@ -693,7 +716,7 @@ def unknown_names(question: str, links: Iterable[object]) -> tuple[str, ...]:
         sentence_start = m.start() == 0 or bool(re.search(r"[.?!:;]\s*$", question[: m.start()]))
         if not name or sentence_start or _bare(name.split()[0]) in STOPWORDS_EN:
             continue
-        if any(s < m.end() and m.start() < e for s, e in spans) or _acronym(name):
+        if any(s < m.end() and m.start() < e for s, e in spans) or _acronym(name) or _calendar(name):
             continue
         out.append(name)
     return tuple(dict.fromkeys(out))
@@ -702,13 +725,31 @@ def unknown_names(question: str, links: Iterable[object]) -> tuple[str, ...]:
 # --- the reader ---------------------------------------------------------------------------------
 
 
-def _nearest(cosines: dict[str, float], entity_classes: Sequence[str]) -> str | None:
-    """The property nearest by meaning among those that apply to the named entities, when it
-    leads the next one by :data:`NEAREST_LEAD`."""
+@cache
+def _inventory_keys() -> tuple[tuple[tuple[str, ...] | str, bool, Attribute], ...]:
+    """Each inventory name as matched (English stems, compact Korean), whether it is an acronym,
+    and its row; names the user's ontology itself uses are left out (not unknown attributes)."""
+    taken = {n for p in profiles() for n in p.names_en} | {k for p in profiles() for k in p.names_ko}
+    out: list[tuple[tuple[str, ...] | str, bool, Attribute]] = []
+    for row in inventory():
+        for name in (*row.en, *row.ko):
+            key: tuple[str, ...] | str = _ko_key(name) if has_hangul(name) else tuple(content_words(name))
+            if key and key not in taken:
+                out.append((key, name.isupper(), row))
+    return tuple(out)
+
+
+def _nearest(
+    cosines: dict[str, float], entity_classes: Sequence[str], types: Sequence[str] = ()
+) -> str | None:
+    """The property nearest by meaning among those that apply to the named entities and hold
+    the kind of value the question word asks for ("how much": a number), when it leads the
+    next one by :data:`NEAREST_LEAD`."""
     fitting = sorted(((c, n) for n, c in cosines.items() if applies_to(n, entity_classes)), reverse=True)
     if not fitting or (len(fitting) > 1 and fitting[0][0] - fitting[1][0] < NEAREST_LEAD):
         return None
-    return fitting[0][1]
+    nearest = fitting[0][1]
+    return nearest if not types or _type_bonus(nearest, types) > 0 else None
 
 
 def lang_of(text: str) -> str:
@@ -728,57 +769,62 @@ class IntentReader:
         self._matrix: np.ndarray | None = None
         self._owners: np.ndarray | None = None
         self._open_set: OpenSet | None = None
+        self._lock = threading.RLock()
 
     def _descriptions(self) -> tuple[np.ndarray, np.ndarray] | None:
-        if self._encode is None:
+        if self._encode is None or not profiles():
             return None
-        if self._matrix is None:
-            texts: list[str] = []
-            owners: list[int] = []
-            for index, profile in enumerate(profiles()):
-                texts.extend(profile.descriptions)
-                owners.extend([index] * len(profile.descriptions))
-            self._matrix = cached_vectors(self._encoder_id, texts, self._encode)
-            self._owners = np.asarray(owners)
-        assert self._owners is not None
-        return self._matrix, self._owners
+        with self._lock:
+            if self._matrix is None or self._owners is None:
+                texts: list[str] = []
+                owners: list[int] = []
+                for index, profile in enumerate(profiles()):
+                    texts.extend(profile.descriptions)
+                    owners.extend([index] * len(profile.descriptions))
+                matrix = cached_vectors(self._encoder_id, texts, self._encode)
+                self._matrix, self._owners = matrix, np.asarray(owners)
+            return self._matrix, self._owners
 
     def _inventory(self) -> OpenSet | None:
         found = self._descriptions()
         if found is None or self._encode is None:
             return None
-        if self._open_set is None:
-            vectors = cached_vectors(self._encoder_id, inventory_names(), self._encode)
-            self._open_set = OpenSet.build(vectors, found[0])
-        return self._open_set
+        with self._lock:
+            if self._open_set is None:
+                names = inventory_names()
+                vectors = cached_vectors(self._encoder_id, names, self._encode) if names else found[0][:0]
+                self._open_set = OpenSet.build(vectors, found[0])
+            return self._open_set
 
     def warm(self) -> None:
         self._inventory()
 
-    def _named_elsewhere(self, words: Sequence[str], ko: str, lang: str) -> str | None:
+    def _named_elsewhere(self, words: Sequence[str], ko: str, lang: str, ko_text: str = "") -> str | None:
         """An inventory attribute the question names outright (all its words, or its Korean name)
         by a longer name than any property's it names: "chief nursing officer" beats "chief"."""
-        open_set = self._inventory()
-        if open_set is None:
+        if self._inventory() is None:
             return None
         present = set(words)
 
-        def longest(names_en: Iterable[tuple[str, ...]], names_ko: Iterable[str]) -> int:
-            size = max((len(n) for n in names_en if n and all(w in present for w in n)), default=0)
-            return max([size, *(len(k) // 2 for k in names_ko if len(k) >= 2 and k in ko)])
+        def size(name: tuple[str, ...] | str) -> int:
+            if isinstance(name, str):
+                return len(name) // 2 if len(name) >= 2 and name in ko else 0
+            return len(name) if name and all(w in present for w in name) else 0
 
-        own = max((longest(p.names_en, p.names_ko) for p in profiles()), default=0)
-        taken = {n for p in profiles() for n in p.names_en} | {k for p in profiles() for k in p.names_ko}
-        best, found = own, None
-        for row in inventory():
-            for name in (*row.en, *row.ko):
-                korean = has_hangul(name)
-                key: tuple[str, ...] | str = _ko_key(name) if korean else tuple(content_words(name))
-                if key in taken:  # the user's ontology has this very name: not an unknown attribute
-                    continue
-                size = longest([] if korean else [tuple(key)], [str(key)] if korean else [])
-                if size > best and (size >= 2 or name.isupper()):
-                    best, found = size, ((row.ko or row.en)[0] if lang == "ko" else row.en[0])
+        best = max(
+            [
+                *(size(n) for p in profiles() for n in p.names_en),
+                *(size(k) for p in profiles() for k in p.names_ko),
+            ],
+            default=0,
+        )
+        korean_words = {strip_particle(w) for w in ko_text.split() if has_hangul(w)}
+        found = None
+        for key, acronym, row in _inventory_keys():
+            matched = size(key)
+            whole_korean = isinstance(key, str) and key in korean_words  # "매출은" names 매출
+            if matched > best and (matched >= 2 or acronym or whole_korean):
+                best, found = matched, ((row.ko or row.en)[0] if lang == "ko" else row.en[0])
         return found
 
     def read(
@@ -851,7 +897,7 @@ class IntentReader:
         ordered = dict(sorted(weights.items(), key=lambda item: -item[1]))
         unsupported: tuple[str, ...] = ()
         asked = leftover_words(text, spans)
-        if entity_classes and (named := self._named_elsewhere(ordered_words, ko, lang_of(text))):
+        if entity_classes and (named := self._named_elsewhere(ordered_words, ko, lang_of(text), masked)):
             unsupported = (named,)  # the question names an attribute the ontology lacks
             ordered = {}
         elif (
@@ -870,7 +916,7 @@ class IntentReader:
             and not classes
             and not _TRUSTED_TYPES & set(types)
         ):
-            guess = _nearest(nearest, entity_classes)
+            guess = _nearest(nearest, entity_classes, types)
             if guess is not None:  # no property stands out, but one is clearly nearest and fits
                 ordered = {guess: 1.0}
             else:  # the question's own words name nothing the ontology has

@@ -20,8 +20,13 @@ import numpy as np
 
 from ontology.errors import OntologyError
 from ontology.jsonl import json_lines, read_text
+from ontology.paths import data_dir
 
-INVENTORY_PATH = Path(__file__).resolve().parents[1] / "data" / "general" / "attributes.jsonl"
+
+def inventory_path() -> Path:
+    """``data/general/attributes.jsonl`` under :func:`ontology.paths.data_dir`."""
+    return data_dir() / "general" / "attributes.jsonl"
+
 
 PRUNE_COSINE = 0.96  # an inventory name this close to a property description may be that property
 MARGIN = 0.02  # how much nearer the inventory must be than every property description
@@ -38,8 +43,12 @@ class Attribute:
 
 
 @cache
-def inventory(path: Path = INVENTORY_PATH) -> tuple[Attribute, ...]:
-    """The inventory's rows; a malformed row is ``OntologyError("file:line: reason")``."""
+def inventory(path: Path | None = None) -> tuple[Attribute, ...]:
+    """The inventory's rows (none when the file is absent: nothing is rejected); a malformed
+    row is ``OntologyError("file:line: reason")``."""
+    path = path or inventory_path()
+    if not path.exists():
+        return ()
     rows: list[Attribute] = []
     for number, row in json_lines(path, read_text(path, OntologyError, "attribute inventory"), OntologyError):
         names = row.get("en") if isinstance(row, dict) else None

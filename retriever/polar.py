@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from retriever.text import question_lang
+
 _POLAR_EN = re.compile(
     r"^\s*(?:does|do|is|are|has|have|can|could|was|were|did|will|would|should|am)\b", re.IGNORECASE
 )
@@ -35,5 +37,5 @@ def is_polar(question: str, lang: str) -> bool:
 
 
 def is_polar_question(question: str) -> bool:
-    """:func:`is_polar` in the question's own language."""
-    return is_polar(question, "ko" if re.search(r"[가-힣]", question) else "en")
+    """:func:`is_polar` in the question's own language (as the engine detects it)."""
+    return is_polar(question, question_lang(question))

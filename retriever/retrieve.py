@@ -34,7 +34,7 @@ from retriever.coverage import site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.encoders import encoder_id, multilingual_encoder
 from retriever.errors import RetrieverError
-from retriever.intent import Intent, IntentReader, applies_to, unknown_names
+from retriever.intent import Intent, IntentReader, applies_to, names_a_site, unknown_names
 from retriever.linking import EntityLink, build_alias_index, link_entities
 from retriever.polar import is_polar_question
 from retriever.ranking import Signals, boosts, score
@@ -376,7 +376,9 @@ class Retriever:
         if not entities:
             strangers = named if intent.confidence >= 1.0 else ()
         elif intent.asks_site:  # "SolverX's Tokyo office": a place with no site, as "an office in Tokyo"
-            intent = replace(intent, site_places=tuple(dict.fromkeys((*intent.site_places, *named))))
+            slots = tuple(name for name in named if names_a_site(question, name))
+            intent = replace(intent, site_places=tuple(dict.fromkeys((*intent.site_places, *slots))))
+            strangers = tuple(name for name in named if name not in slots and name not in intent.site_places)
         else:  # "SolverX's Series A": a named thing the knowledge does not contain
             strangers = named
         absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang)

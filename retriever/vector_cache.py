@@ -39,10 +39,10 @@ def cached_vectors(
     if encoder_id is None:
         return np.asarray(encode(texts, is_query), dtype=np.float32)
     path = _path(encoder_id, texts, is_query)
-    with contextlib.suppress(OSError, ValueError):
-        vectors = np.load(path, allow_pickle=False)
-        if vectors.shape[0] == len(texts):
-            return np.asarray(vectors, dtype=np.float32)
+    with contextlib.suppress(Exception):  # a truncated or foreign file is only re-embedded
+        cached = np.load(path, allow_pickle=False)
+        if cached.ndim == 2 and cached.shape[0] == len(texts) and cached.dtype == np.float32:
+            return cached
     vectors = np.asarray(encode(texts, is_query), dtype=np.float32)
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +51,8 @@ def cached_vectors(
             with os.fdopen(fd, "wb") as handle:
                 np.save(handle, vectors, allow_pickle=False)
             os.replace(tmp, path)
-        except OSError:
+        except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            raise
     return vectors

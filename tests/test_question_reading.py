@@ -113,3 +113,12 @@ def test_a_site_word_with_a_place_names_that_site(retriever: Retriever, question
     context = retriever.retrieve(question)
     assert context.entities[0].id == site and context.entities[0].via is None
     assert context.facts[0].fact.subject == site
+
+
+def test_review_cases_stay_put(retriever: Retriever) -> None:
+    # a Korean attribute the ontology lacks, named as a whole word
+    assert retriever.retrieve("솔버엑스의 매출은 얼마인가요?").unsupported_attributes
+    # a month is a date, not a named thing; a company named beside an office is not a place
+    assert retriever.retrieve("When did SolverX launch its product in March?").unknown_entities == ()
+    siemens = retriever.retrieve("Does SolverX's office in Germany work with Siemens?")
+    assert not any("Siemens" in u for u in siemens.unsupported_attributes)
