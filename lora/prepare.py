@@ -8,7 +8,7 @@ model never saw; no valid question string ever appears in train (asserted).
 
 from __future__ import annotations
 
-import random
+import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +17,7 @@ from lora.errors import LoraError
 from lora.general_chat import write_general_chat
 from lora.paraphrase import josa, questions_for
 from lora.rows import ChatRow, chat_row, read_chat_jsonl, write_jsonl
+from lora.seeding import item_rng, seeded_order
 from ontology.knowledge import Lang
 
 LANGS: tuple[Lang, ...] = ("en", "ko")
@@ -109,7 +110,6 @@ def prepare_data(
     if valid_per_fact < 0:
         raise LoraError(f"--valid-per-fact must be >= 0, not {valid_per_fact}")
     knowledge = _load(knowledge_path)
-    rng = random.Random(seed)
     train: list[ChatRow] = []
     valid: list[ChatRow] = []
     facts = list(knowledge.facts())
@@ -120,7 +120,7 @@ def prepare_data(
     shared = {q for q, n in Counter(q for _, _, qs in asked for q in qs).items() if n > 1}
     for row, lang, questions in asked:
         assert row.text is not None
-        rng.shuffle(questions)
+        item_rng(seed, row.id, lang).shuffle(questions)  # which paraphrases are held out
         own = [q for q in questions if q not in shared]
         held = min(valid_per_fact, max(len(own) - 2, 0))
         answer = getattr(row.text, lang)
@@ -134,13 +134,15 @@ def prepare_data(
     abstain_rows = [
         chat_row(q.question, abstain_answer("ko" if q.lang == "ko" else "en"), system) for q in unknown
     ]
+    abstain_train: list[ChatRow] = []
     if abstention and abstain_rows:
-        valid.append(abstain_rows.pop(rng.randrange(len(abstain_rows))))
-        train += abstain_rows
+        held_out, *abstain_train = seeded_order(abstain_rows, seed, _user)
+        valid.append(held_out)
+        train += abstain_train
     general: list[ChatRow] = []
     if general_ratio > 0:
         general_file = general_path or out_dir / "general_chat.jsonl"
-        if not general_file.exists():
+        if general_path is None:  # an output like train.jsonl: rewritten, never a stale copy
             write_general_chat(general_file)
         pool = read_chat_jsonl(general_file)
         if not pool:
@@ -150,7 +152,7 @@ def prepare_data(
         if system:
             general = [{"messages": [{"role": "system", "content": system}, *g["messages"]]} for g in general]
         train += general
-    rng.shuffle(train)
+    train = seeded_order(train, seed, row_key)
     train_questions = {_user(row) for row in train}
     leaked = [q for q in (_user(row) for row in valid) if q in train_questions]
     if leaked:  # a bug, not bad input: say so in one line
@@ -166,8 +168,13 @@ def prepare_data(
         facts=len(facts),
         general_rows=len(general),
         multi_hop_rows=len(hop_rows),
-        abstention_rows=len(abstain_rows) if abstention else 0,
+        abstention_rows=len(abstain_train),
     )
+
+
+def row_key(row: ChatRow) -> str:
+    """A row's identity for :func:`lora.seeding.seeded_order`: its exact JSON."""
+    return json.dumps(row, ensure_ascii=False, sort_keys=True)
 
 
 def _user(row: ChatRow) -> str:

@@ -23,14 +23,14 @@ Output: ``OUT/train.jsonl`` and ``OUT/valid.jsonl`` in mlx-lm chat format
 
 from __future__ import annotations
 
-import json
-import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from kg.facts import Fact
+from lora.seeding import item_rng, seeded_order
 from ontology.questions import no_value_questions, unknown_questions
 from ontology.roles import (
     hierarchy_property,
@@ -117,10 +117,10 @@ def _fill(template: str, lang: Lang, **slots: str) -> str:
 class _Builder:
     """Builds examples with one graph and one retriever (shared caches)."""
 
-    def __init__(self, kg: KnowledgeGraph, retriever: Retriever, rng: random.Random) -> None:
+    def __init__(self, kg: KnowledgeGraph, retriever: Retriever, seed: int) -> None:
         self.kg = kg
         self.retriever = retriever
-        self.rng = rng
+        self.seed = seed
         self.entities = entity_infos(kg)
         facts = retriever.facts
         self.text: dict[Fact, tuple[str, str]] = {
@@ -136,7 +136,11 @@ class _Builder:
         return self.entities[entity_id].label(lang)
 
     def context(self, question: str, lang: Lang, must: Sequence[Fact]) -> list[str]:
-        """Retrieved sentences with ``must`` forced in and distractors about other entities, shuffled."""
+        """Retrieved sentences with ``must`` forced in and distractors about other entities, shuffled.
+
+        The distractors and the order come from a generator of this prompt alone
+        (:func:`lora.seeding.item_rng`), so no other prompt's retrieval can change them."""
+        rng = item_rng(self.seed, lang, question, *("\t".join(f.key) for f in must))
         size = context_limit(lang)
         ctx = self.retriever.retrieve(question, k=size)
         chosen: list[Fact] = list(dict.fromkeys(must))
@@ -147,8 +151,8 @@ class _Builder:
                 chosen.append(sf.fact)
         about = {f.subject for f in chosen} | {f.object for f in chosen} | set(ctx.linked_ids)
         others = [f for f in self.pool if f.subject not in about and f not in chosen]
-        chosen += self.rng.sample(others, min(size - len(chosen), len(others)))
-        self.rng.shuffle(chosen)
+        chosen += rng.sample(others, min(size - len(chosen), len(others)))
+        rng.shuffle(chosen)
         return [self.sentence(f, lang) for f in chosen]
 
     def grounded(
@@ -331,8 +335,7 @@ def build_examples(
     held_out: Iterable[str] = (),
 ) -> tuple[list[Example], int]:
     """All examples (shuffled) and how many were dropped as held-out questions."""
-    rng = random.Random(seed)
-    builder = _Builder(kg, retriever, rng)
+    builder = _Builder(kg, retriever, seed)
     examples = (
         fact_examples(builder, kg.knowledge) + multihop_examples(builder) + abstention_examples(builder)
     )
@@ -343,8 +346,11 @@ def build_examples(
         e for e in general_examples(round(general_ratio * len(kept))) if _key(e.question) not in banned
     ]
     kept += general
-    rng.shuffle(kept)
-    return kept, dropped
+    return seeded_order(kept, seed, _example_key), dropped
+
+
+def _example_key(example: Example) -> str:
+    return "\x00".join((example.kind, example.lang, example.system or "", example.user, example.answer))
 
 
 def _row(example: Example) -> dict[str, list[dict[str, str]]]:
@@ -363,7 +369,7 @@ def prepare_hybrid_data(
     valid_fraction: float = 0.08,
 ) -> HybridReport:
     """Write ``out_dir/train.jsonl`` and ``out_dir/valid.jsonl`` for the hybrid adapter."""
-    from lora.rows import write_jsonl
+    from lora.rows import write_json, write_jsonl
 
     if kg is None:
         from kg.graph import KnowledgeGraph
@@ -384,13 +390,13 @@ def prepare_hybrid_data(
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "train.jsonl", [_row(e) for e in train])
     write_jsonl(out / "valid.jsonl", [_row(e) for e in valid])
-    by_kind: dict[str, int] = {}
-    for e in train:
-        by_kind[e.kind] = by_kind.get(e.kind, 0) + 1
+    by_kind: dict[str, int] = dict(sorted(Counter(e.kind for e in train).items()))
     report = HybridReport(
         str(out / "train.jsonl"), str(out / "valid.jsonl"), len(train), len(valid), by_kind, dropped
     )
-    (out / "hybrid_data.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    # the folder's own record names its files relatively: the same bytes wherever it is written
+    record = {**report.as_dict(), "train_path": "train.jsonl", "valid_path": "valid.jsonl"}
+    write_json(out / "hybrid_data.json", record)
     return report
 
 
@@ -401,6 +407,7 @@ def append_hybrid_rows(data_dir: Path | str, *, seed: int = 0) -> int:
     Used by the ablation "trained with context" variants. The file is rewritten atomically.
     """
     from kg.graph import KnowledgeGraph
+    from lora.prepare import row_key
     from lora.rows import read_chat_jsonl, write_jsonl
     from retriever import Retriever
 
@@ -411,7 +418,6 @@ def append_hybrid_rows(data_dir: Path | str, *, seed: int = 0) -> int:
     path = Path(data_dir) / "train.jsonl"
     existing = read_chat_jsonl(path) if path.exists() else []
     added = [_row(e) for e in examples]
-    rows = [*existing, *added]
-    random.Random(seed).shuffle(rows)
+    rows = seeded_order([*existing, *added], seed, row_key)
     write_jsonl(path, rows)
     return len(added)

@@ -46,13 +46,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny adapter trained on the first hybrid rows (3 steps, 2 layers: the point is loading it)."""
+    """A tiny adapter trained on the first rows of freshly prepared fact data (3 steps, 2 layers: the
+    point is loading it; the generated sets are not tracked files)."""
+    from lora.prepare import prepare_data
     from lora.train import TrainConfig, train
 
     root = tmp_path_factory.mktemp("serve-adapter")
+    prepare_data(out_dir=root / "full")
     data = root / "data"
     data.mkdir()
-    rows = (REPO / "data" / "hybrid" / "train.jsonl").read_text(encoding="utf-8").splitlines()[:8]
+    rows = (root / "full" / "train.jsonl").read_text(encoding="utf-8").splitlines()[:8]
     (data / "train.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     config = TrainConfig(
         data=str(data),
