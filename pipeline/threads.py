@@ -15,23 +15,26 @@ its encoder itself.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 _found: list[Any] = []
+_seen_modules = [-1]  # len(sys.modules) at the last scan: a new import may load another runtime
 
 
 def _openmp_pools() -> list[Any]:
-    """The OpenMP runtimes loaded in this process (looked up until one is found: a scan of the
-    loaded libraries costs about 2 ms, and the encoders load theirs when the retriever warms)."""
-    if _found:
+    """The OpenMP runtimes loaded in this process, scanned again whenever modules were imported
+    since the last scan (a scan costs about 2 ms; libraries such as torch bring their own)."""
+    if _found and _seen_modules[0] == len(sys.modules):
         return _found
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         return []
     _found[:] = [pool for pool in ThreadpoolController().lib_controllers if pool.internal_api == "openmp"]
+    _seen_modules[0] = len(sys.modules)
     return _found
 
 
