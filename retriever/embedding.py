@@ -179,7 +179,8 @@ def _load(path: Path, rows: int) -> Vectors | None:
     return vectors
 
 
-def _save(path: Path, vectors: Vectors) -> None:
+def save_vectors(path: Path, vectors: Vectors) -> None:
+    """Write ``vectors`` to ``path`` as .npy atomically (a temporary file, then a rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
@@ -207,7 +208,7 @@ def fact_embeddings(embedder: Embedder, texts: list[str], use_disk: bool = True)
         vectors = text_embeddings(embedder, texts, use_disk=use_disk)  # encodes only unseen texts
         if use_disk:
             with contextlib.suppress(OSError):  # a read-only cache only costs speed
-                _save(path, vectors)
+                save_vectors(path, vectors)
     _MEMORY[key] = vectors
     return vectors
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ontology.paths import cache_dir
+from retriever.embedding import save_vectors
 
 
 def _path(encoder_id: str, texts: Sequence[str], is_query: bool) -> Path:
@@ -44,15 +43,6 @@ def cached_vectors(
         if cached.ndim == 2 and cached.shape[0] == len(texts) and cached.dtype == np.float32:
             return cached
     vectors = np.asarray(encode(texts, is_query), dtype=np.float32)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, vectors, allow_pickle=False)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+    with contextlib.suppress(OSError):  # a read-only cache only costs time
+        save_vectors(path, vectors)
     return vectors
