@@ -22,7 +22,7 @@ from ontology.schema import PROPERTY_BY_NAME
 from pipeline.abstain import abstention_sentence
 from pipeline.grounding import Grounding
 from pipeline.prompt import Lang
-from pipeline.verify import entity_kind, fallback_fact, focus_offices
+from pipeline.verify import entity_kind, fallback_fact, focus_sites
 from retriever.polar import is_polar
 from retriever.verbalise import verbalise
 
@@ -103,14 +103,14 @@ def polar_place_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     places = [e for e in grounding.linked if _kind(grounding, e) == place_class()]
     if not places:
         return None
-    offices = focus_offices(grounding)
-    subjects = offices or {e for e in grounding.linked if _kind(grounding, e) not in (place_class(), "")}
+    sites = focus_sites(grounding)
+    subjects = sites or {e for e in grounding.linked if _kind(grounding, e) not in (place_class(), "")}
     weights = grounding.intent_weights
     top = max((weights.get(p, 0.0) for p in place_predicates()), default=0.0)
     predicates = [p for p in place_predicates() if top and weights.get(p, 0.0) >= 0.85 * top] or list(
         place_predicates()
     )
-    if offices:  # an office is located somewhere; only a company "has an office in"
+    if sites:  # an office is located somewhere; only a company "has an office in"
         predicates = place_predicates()[:1]
     facts = _place_facts(grounding, subjects, predicates)
     if not facts:

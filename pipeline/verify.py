@@ -291,9 +291,9 @@ def _involves(fact: Fact, entity_ids: set[str]) -> bool:
     return fact.subject in entity_ids or any(step.subject in entity_ids for step in fact.proof)
 
 
-def focus_offices(grounding: Grounding) -> set[str]:
-    """The offices the question names ("SolverX's head office", "the R&D center"): their facts,
-    not the company's other offices, answer it."""
+def focus_sites(grounding: Grounding) -> set[str]:
+    """The sites the question names ("SolverX's head office", "the R&D center"): their facts,
+    not the company's other sites, answer it."""
     return {
         entity_id
         for entity_id in grounding.linked
@@ -305,9 +305,9 @@ def target_facts(grounding: Grounding) -> list[Fact]:
     """The facts an answer should state: the primary answering facts about the named office if the
     question names one, a place for "where", of the asked class if any are."""
     specific = primary_facts(grounding)
-    offices = focus_offices(grounding)
-    if offices:
-        specific = [f for f in specific if _involves(f, offices)] or specific
+    sites = focus_sites(grounding)
+    if sites:
+        specific = [f for f in specific if _involves(f, sites)] or specific
     if set(grounding.intent) & location_properties():  # "where": the answer is a place, not the office
         places = [
             f
