@@ -23,11 +23,9 @@ from __future__ import annotations
 import calendar
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-
-import numpy as np
 
 from ontology.roles import (
     is_place_class,
@@ -38,10 +36,10 @@ from ontology.roles import (
     temporal_properties,
 )
 from ontology.schema import CLASS_BY_NAME, CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
-from retriever.encoders import Encode
-from retriever.open_set import Attribute, OpenSet, inventory, inventory_names
+from retriever.encoders import Encoder
+from retriever.meaning import MeaningSpace, rows
+from retriever.open_set import Attribute, inventory
 from retriever.text import compact, has_hangul, nfc, strip_particle
-from retriever.vector_cache import cached_vectors
 
 NAME_MATCH = 1.0  # a property's label/altLabel is in the question
 LONGER_NAME = 0.05  # per extra word (Korean: per three syllables) of a fully matched name
@@ -54,15 +52,7 @@ TYPE_MISMATCH = 0.7
 REFINED_PARENT = 0.7  # a super-property when its sub-property is named ("flagship product": not any product)
 THROUGH_SHARE = 1.05  # the value's property, reached through the matched link, leads just ahead of it  # ... whose values are not of the kind the question word asks for
 KEEP_SHARE = 0.55  # a property is asked when it scores at least this share of the best
-# A property matches by meaning when its best cosine both stands out from the other properties'
-# (z-score over the median) and is high in absolute terms; measured on paraphrases of known
-# attributes (z 3.0-4.1, cosine 0.86-0.94) against attributes no ontology property has (revenue,
-# ticker, patents: z 1.8-2.9, cosine 0.82-0.87) with multilingual-e5-small.
-Z_FLOOR = 2.5
-Z_SPAN = 1.0
-COSINE_FLOOR = 0.84
-COSINE_SPAN = 0.04
-NEAREST_LEAD = 0.01  # raw cosine lead of the nearest fitting property when none stands out
+# How a property matches by meaning is the encoder's (retriever.encoders.Calibration).
 ASKED_MIN = 0.45  # below this best score, a question about a named entity asks for something unknown
 PLACE_LEAD = 0.05  # a named place class puts the location itself ahead of whatever else matched
 HIERARCHY_WEIGHT = 0.6
@@ -591,19 +581,6 @@ def applies_to(prop_name: str, entity_classes: Iterable[str]) -> bool:
     return any(domain in class_ancestors(c) for c in classes if c in CLASS_BY_NAME)
 
 
-def standout(best: np.ndarray) -> np.ndarray:
-    """How far each property's best cosine stands out from the others', on [0, 1].
-
-    e5's cosines are compressed (short Korean questions score ~0.8 against anything), so a
-    property counts by its z-score among all properties, not by its raw cosine.
-    """
-    spread = float(best.std()) or 1.0
-    z = (best - float(np.median(best))) / spread
-    by_rank = np.clip((z - Z_FLOOR) / Z_SPAN, 0.0, 1.0)
-    by_cosine = np.clip((best - COSINE_FLOOR) / COSINE_SPAN, 0.0, 1.0)
-    return np.minimum(by_rank, by_cosine)
-
-
 def leftover_words(question: str, spans: Iterable[tuple[int, int]]) -> str:
     """The asked words: the question without entity names, question words and stopwords."""
     masked = _mask(question, spans)
@@ -740,13 +717,13 @@ def _inventory_keys() -> tuple[tuple[tuple[str, ...] | str, bool, Attribute], ..
 
 
 def _nearest(
-    cosines: dict[str, float], entity_classes: Sequence[str], types: Sequence[str] = ()
+    cosines: dict[str, float], entity_classes: Sequence[str], types: Sequence[str] = (), lead: float = 0.01
 ) -> str | None:
     """The property nearest by meaning among those that apply to the named entities and hold
     the kind of value the question word asks for ("how much": a number), when it leads the
-    next one by :data:`NEAREST_LEAD`."""
+    next one by ``lead`` (the encoder's :attr:`~retriever.encoders.Calibration.nearest_lead`)."""
     fitting = sorted(((c, n) for n, c in cosines.items() if applies_to(n, entity_classes)), reverse=True)
-    if not fitting or (len(fitting) > 1 and fitting[0][0] - fitting[1][0] < NEAREST_LEAD):
+    if not fitting or (len(fitting) > 1 and fitting[0][0] - fitting[1][0] < lead):
         return None
     nearest = fitting[0][1]
     return nearest if not types or _type_bonus(nearest, types) > 0 else None
@@ -759,50 +736,38 @@ def lang_of(text: str) -> str:
 class IntentReader:
     """Reads a question's intent against the ontology's property descriptions (see the module doc).
 
-    ``encode(texts, query)`` embeds texts as unit vectors (queries and passages may differ, as in
-    e5); the descriptions are embedded once, the question once per call.
+    ``encoders`` maps a question language ("en", "ko") to the encoder that reads it
+    (:func:`retriever.encoders.question_encoders`); each has its own :class:`MeaningSpace`, built
+    on first use. With none, questions are read by names and question words only.
     """
 
-    def __init__(self, encode: Encode | None = None, encoder_id: str | None = None) -> None:
-        self._encode = encode
-        self._encoder_id = encoder_id
-        self._matrix: np.ndarray | None = None
-        self._owners: np.ndarray | None = None
-        self._open_set: OpenSet | None = None
+    def __init__(self, encoders: Mapping[str, Encoder] | None = None) -> None:
+        self._encoders = dict(encoders or {})
+        self._spaces: dict[str, MeaningSpace] = {}
         self._lock = threading.RLock()
 
-    def _descriptions(self) -> tuple[np.ndarray, np.ndarray] | None:
-        if self._encode is None or not profiles():
+    def _space(self, lang: str) -> MeaningSpace | None:
+        encoder = self._encoders.get(lang) or next(iter(self._encoders.values()), None)
+        if encoder is None or not profiles():
             return None
+        key = f"{encoder.id}:{id(encoder.encode)}"
         with self._lock:
-            if self._matrix is None or self._owners is None:
-                texts: list[str] = []
-                owners: list[int] = []
-                for index, profile in enumerate(profiles()):
-                    texts.extend(profile.descriptions)
-                    owners.extend([index] * len(profile.descriptions))
-                matrix = cached_vectors(self._encoder_id, texts, self._encode)
-                self._matrix, self._owners = matrix, np.asarray(owners)
-            return self._matrix, self._owners
-
-    def _inventory(self) -> OpenSet | None:
-        found = self._descriptions()
-        if found is None or self._encode is None:
-            return None
-        with self._lock:
-            if self._open_set is None:
-                names = inventory_names()
-                vectors = cached_vectors(self._encoder_id, names, self._encode) if names else found[0][:0]
-                self._open_set = OpenSet.build(vectors, found[0])
-            return self._open_set
+            space = self._spaces.get(key)
+            if space is None:
+                space = MeaningSpace(encoder, rows([p.descriptions for p in profiles()]), len(profiles()))
+                self._spaces[key] = space
+            return space
 
     def warm(self) -> None:
-        self._inventory()
+        for lang in self._encoders:
+            space = self._space(lang)
+            if space is not None:
+                space.warm()
 
     def _named_elsewhere(self, words: Sequence[str], ko: str, lang: str, ko_text: str = "") -> str | None:
         """An inventory attribute the question names outright (all its words, or its Korean name)
         by a longer name than any property's it names: "chief nursing officer" beats "chief"."""
-        if self._inventory() is None:
+        if not self._encoders:
             return None
         present = set(words)
 
@@ -916,7 +881,7 @@ class IntentReader:
             and not classes
             and not _TRUSTED_TYPES & set(types)
         ):
-            guess = _nearest(nearest, entity_classes, types)
+            guess = _nearest(nearest, entity_classes, types, self.nearest_lead(lang_of(text)))
             if guess is not None:  # no property stands out, but one is clearly nearest and fits
                 ordered = {guess: 1.0}
             else:  # the question's own words name nothing the ontology has
@@ -939,24 +904,25 @@ class IntentReader:
     ) -> tuple[dict[str, float], dict[str, float], str | None]:
         """Each property's standout by meaning, its raw best cosine, and the inventory attribute
         the question asks for instead (:mod:`retriever.open_set`), if any."""
-        found = self._descriptions()
-        if found is None:
+        space = self._space(lang)
+        if space is None:
             return {}, {}, None
-        matrix, owners = found
-        assert self._encode is not None
-        query = np.asarray(self._encode([masked], True), dtype=np.float32)[0]
-        cosines = matrix @ query
+        found = space.match(masked, lang)
         names = [profile.name for profile in profiles()]
-        best = np.asarray([cosines[owners == index].max() for index in range(len(names))])
-        open_set = self._inventory()
-        other = open_set.rejects(query, float(best.max()), lang) if open_set is not None else None
-        raw = dict(zip(names, best.tolist(), strict=True))
-        return dict(zip(names, standout(best).tolist(), strict=True)), raw, other
+        return (
+            dict(zip(names, found.standout.tolist(), strict=True)),
+            dict(zip(names, found.cosine.tolist(), strict=True)),
+            found.elsewhere,
+        )
+
+    def nearest_lead(self, lang: str) -> float:
+        space = self._space(lang)
+        return space.encoder.calibration.nearest_lead if space is not None else 0.01
 
 
 @cache
 def _lexical_reader() -> IntentReader:
-    return IntentReader(None)
+    return IntentReader()
 
 
 def detect_intent(question: str) -> Intent:

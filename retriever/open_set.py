@@ -21,16 +21,12 @@ import numpy as np
 from ontology.errors import OntologyError
 from ontology.jsonl import json_lines, read_text
 from ontology.paths import data_dir
+from retriever.encoders import Calibration
 
 
 def inventory_path() -> Path:
     """``data/general/attributes.jsonl`` under :func:`ontology.paths.data_dir`."""
     return data_dir() / "general" / "attributes.jsonl"
-
-
-PRUNE_COSINE = 0.96  # an inventory name this close to a property description may be that property
-MARGIN = 0.02  # how much nearer the inventory must be than every property description
-FLOOR = 0.83  # ... and how near it must be at all (e5's cosines sit around 0.8 for anything)
 
 
 @dataclass(frozen=True)
@@ -68,20 +64,22 @@ class OpenSet:
     owners: tuple[Attribute, ...]  # the row of each vector
     vectors: np.ndarray
     names: tuple[str, ...] = ()  # the name of each vector
+    calibration: Calibration | None = None
 
     @classmethod
-    def build(cls, vectors: np.ndarray, descriptions: np.ndarray) -> OpenSet:
+    def build(cls, vectors: np.ndarray, descriptions: np.ndarray, calibration: Calibration) -> OpenSet:
         """The inventory (``vectors``: one row per :func:`inventory_names` entry) without every
-        name within :data:`PRUNE_COSINE` of a property description."""
+        name within ``calibration.prune`` of a property description."""
         owners = tuple(row for row in inventory() for _ in (*row.en, *row.ko))
         names = inventory_names()
         if not owners or descriptions.size == 0:
-            return cls(owners, vectors, names)
-        keep = ((vectors @ descriptions.T).max(axis=1) < PRUNE_COSINE).tolist()
+            return cls(owners, vectors, names, calibration)
+        keep = ((vectors @ descriptions.T).max(axis=1) < calibration.prune).tolist()
         return cls(
             tuple(o for o, k in zip(owners, keep, strict=True) if k),
             vectors[np.asarray(keep, dtype=bool)],
             tuple(n for n, k in zip(names, keep, strict=True) if k),
+            calibration,
         )
 
     def named(self, index: int, lang: str) -> str:
@@ -92,12 +90,13 @@ class OpenSet:
     def rejects(self, query: np.ndarray, best_property: float, lang: str) -> str | None:
         """The attribute the question asks for, in its language, when an inventory name beats
         every property description."""
-        if not self.owners:
+        if not self.owners or self.calibration is None:
             return None
         cosines = self.vectors @ query
         index = int(cosines.argmax())
         nearest = float(cosines[index])
-        if nearest < FLOOR or nearest < best_property + MARGIN:
+        floor, margin = self.calibration.reject_floor, self.calibration.reject_margin
+        if nearest < floor or nearest < best_property + margin:
             return None
         return self.named(index, lang)
 

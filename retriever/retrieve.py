@@ -32,7 +32,7 @@ from ontology.roles import (
 from retriever.context import Context, LinkedEntity, ScoredFact
 from retriever.coverage import site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
-from retriever.encoders import encoder_id, multilingual_encoder
+from retriever.encoders import question_encoders
 from retriever.errors import RetrieverError
 from retriever.intent import Intent, IntentReader, applies_to, names_a_site, unknown_names
 from retriever.linking import EntityLink, build_alias_index, link_entities
@@ -108,7 +108,7 @@ class Retriever:
                 self._inherits_from[fact.object] = fact.subject
         site_ids = [eid for eid, cls in self.classes.items() if cls in site_classes()]
         self._places_with_site = site_places_of(self.facts, site_ids)
-        self.intent_reader = IntentReader(multilingual_encoder(), encoder_id=encoder_id())
+        self.intent_reader = IntentReader(question_encoders())
         self._vectors: Vectors | None = None
         hierarchy = hierarchy_property()
         self._depth: dict[str, int] = {}  # a place's number of larger places (a continent: 0, a country: 1)
