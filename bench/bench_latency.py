@@ -9,7 +9,7 @@ the next), so a noisy, shared machine slows them alike. Each configuration has i
 A configuration is ``WEIGHTS[@THREADS][+free]``: one of ``$AXLAB_LLAMA_WEIGHTS``'s values (``q8``,
 the default; ``shipped``, the Q4_1 file, the default before; ``f32``), llama.cpp's threads
 (default: :func:`pipeline.generators.llamacpp.default_threads`), and ``+free`` to retrieve with
-the numeric libraries' own thread counts, as before :mod:`pipeline.threads` pinned them to one.
+the numeric libraries' own thread counts, as before :mod:`retriever.threads` pinned them to one.
 ``shipped+free`` is the engine as it was before these changes.
 
 Stages per answer, from ``timings_ms``: ``retrieve``; ``prefill`` = (prompt tokens not in the
@@ -60,23 +60,16 @@ def stages(timings: dict[str, float]) -> dict[str, float]:
 
 def make_engine(config: str, kg: Any, retriever: Any) -> Any:
     from pipeline.backends import LlamaCppBackend
-    from pipeline.engine import AnswerEngine, grounding_from_context
+    from pipeline.engine import AnswerEngine
 
     head, _, option = config.partition("+")
     weights, _, threads = head.partition("@")
     if option not in ("", "free") or (threads and not threads.isdigit()):
         raise SystemExit(f"bad configuration {config!r} (use WEIGHTS[@THREADS][+free])")
 
-    class FreeThreads(AnswerEngine):
-        """Retrieval with the numeric libraries' own thread counts (before pipeline.threads)."""
-
-        def ground(self, question: str, lang: Any) -> Any:
-            context = self.retriever.retrieve(question, k=self.top_k)
-            return grounding_from_context(context, lang, self.entities, self.kg.facts_about, self.top_k)
-
+    retriever.pin_threads = option != "free"  # free: the numeric libraries' own thread counts
     backend = LlamaCppBackend(threads=int(threads) if threads else None, weights=weights)
-    engine = FreeThreads if option == "free" else AnswerEngine
-    return engine(kg=kg, retriever=retriever, backend=backend)
+    return AnswerEngine(kg=kg, retriever=retriever, backend=backend)
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -442,10 +442,7 @@ class AnswerEngine:
     # --- answering --------------------------------------------------------------------------
 
     def ground(self, question: str, lang: Lang) -> Grounding:
-        from pipeline.threads import one_thread
-
-        with one_thread():  # a second BLAS/OpenMP thread only spin-waits on a busy machine
-            context = self.retriever.retrieve(question, k=self.top_k)
+        context = self.retriever.retrieve(question, k=self.top_k)
         return grounding_from_context(context, lang, self.entities, self.kg.facts_about, self.top_k)
 
     def ask(

@@ -9,6 +9,7 @@ symbolic boosts (:mod:`retriever.ranking`). Fact embeddings are computed once pe
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ from retriever.intent import Intent, IntentReader, applies_to, names_a_site, unk
 from retriever.linking import EntityLink, build_alias_index, link_entities
 from retriever.polar import is_polar_question
 from retriever.ranking import Signals, boosts, score
+from retriever.threads import one_thread
 from retriever.verbalise import companions_of, verbalise
 
 EXPANSION_FACTOR = 0.9  # an entity reached from a linked one scores a little below it
@@ -81,6 +83,7 @@ class Retriever:
         self.kg = kg
         self.embedder = Embedder(model_path)
         self.use_disk_cache = cache
+        self.pin_threads = True  # one OpenMP thread per question (off only to measure the difference)
         self.entities: Mapping[str, Entity] = kg.entities
         self.index = build_alias_index(self.entities)
         self.classes: dict[str, str] = {eid: e.class_ for eid, e in self.entities.items()}
@@ -350,7 +353,12 @@ class Retriever:
     # --- the public call ----------------------------------------------------------------------
 
     def retrieve(self, question: str, k: int = 6) -> Context:
-        """The top ``k`` facts for ``question`` with the linking and intent that chose them."""
+        """The top ``k`` facts for ``question`` with the linking and intent that chose them
+        (computed on one OpenMP thread unless :attr:`pin_threads` is off: :mod:`retriever.threads`)."""
+        with one_thread() if self.pin_threads else contextlib.nullcontext():
+            return self._retrieve(question, k)
+
+    def _retrieve(self, question: str, k: int) -> Context:
         if not isinstance(question, str) or not question.strip():
             raise RetrieverError("empty question: nothing to retrieve")
         if k < 1:

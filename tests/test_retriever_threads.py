@@ -1,4 +1,4 @@
-"""Retrieval runs OpenMP on one thread, in the calling thread only (:mod:`pipeline.threads`)."""
+"""Retrieval runs OpenMP on one thread, in the calling thread only (:mod:`retriever.threads`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 import pytest
 from threadpoolctl import ThreadpoolController
 
-from pipeline.threads import one_thread
+from retriever.threads import one_thread
 
 
 def openmp_threads() -> dict[str, int]:
