@@ -20,6 +20,7 @@ from kg.facts import Fact
 from ontology.roles import hierarchy_property, location_properties, place_class
 from ontology.schema import PROPERTY_BY_NAME
 from pipeline.abstain import abstention_sentence
+from pipeline.counting import count_asked, count_sentence
 from pipeline.grounding import Grounding
 from pipeline.prompt import Lang
 from pipeline.verify import entity_kind, fallback_fact, focus_sites
@@ -127,6 +128,9 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
     """The answer the graph gives on its own (see the module docstring); "" when it has none."""
     lang = grounding.question_lang
     question = question or grounding.question
+    count = count_asked(grounding, question)
+    if count is not None:
+        return count_sentence(count, grounding, lang)
     if question and is_polar(question, lang):
         verdict = polar_place_verdict(grounding)
         if verdict is not None:

@@ -43,6 +43,7 @@ from pipeline.abstain import (
 )
 from pipeline.backends import backend_label
 from pipeline.compose import graph_answer, polarity_conflict, unanswered
+from pipeline.counting import count_asked, states_count
 from pipeline.errors import AxlabError
 from pipeline.grounding import EntityInfo, Grounding
 from pipeline.modes import MODE_SPECS, check_mode, default_adapter
@@ -594,7 +595,14 @@ class AnswerEngine:
             verification.fallback_from = generated
             return unanswered(grounding), True, verification
         missed = verification.states_answer is False  # names nothing the answering facts say
-        if verification.status == "contradicted" or not generated or (answerable and (refused or missed)):
+        count = count_asked(grounding, question)
+        if count is not None and not states_count(generated, count, grounding.question_lang):
+            missed = True  # "how many continents": the answer must give the graph's count
+        if (
+            verification.status == "contradicted"
+            or not generated
+            or ((answerable or count) and (refused or missed))
+        ):
             fallback = graph_answer(grounding, question)
             if fallback:
                 verification.status = "fallback"

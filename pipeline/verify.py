@@ -28,6 +28,7 @@ from kg.facts import Fact
 from ontology.roles import is_place_class, location_properties, place_class, site_classes, site_properties
 from ontology.schema import CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 from pipeline.abstain import answering_facts
+from pipeline.counting import count_asked
 from pipeline.grounding import Grounding
 
 ClaimStatus = Literal["supported", "unsupported", "contradicted"]
@@ -267,7 +268,11 @@ def _weight(fact: Fact, weights: dict[str, float]) -> float:
 
 def primary_facts(grounding: Grounding) -> list[Fact]:
     """The specific answering facts of the most strongly asked predicates ("Who is the CEO": ``ceo``,
-    not ``foundedBy``; "When was it founded": ``foundedIn``, not ``employeeCountYear``)."""
+    not ``foundedBy``; "When was it founded": ``foundedIn``, not ``employeeCountYear``); for a
+    count question, one fact per thing counted (:mod:`pipeline.counting`)."""
+    count = count_asked(grounding)
+    if count is not None:
+        return list(count.facts)
     specific = specific_facts(grounding)
     if not grounding.intent_weights or not specific:
         return specific

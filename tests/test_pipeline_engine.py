@@ -316,3 +316,42 @@ def test_generator_backend_streams_a_generator_and_refuses_adapters(shared: dict
     assert answer.model == "remote-model" and answer.answer == "SolverX is located in South Korea."
     with pytest.raises(AxlabError, match="cannot apply the adapter"):
         engine.ask("Which country is SolverX in?", "hybrid")
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "expected"),
+    [
+        (
+            "On how many continents does SolverX have sites?",
+            "SolverX operates on 2 continents.",
+            "3 continents",
+        ),
+        ("How many countries does SolverX have offices in?", "SolverX is in South Korea.", "3 countries"),
+        ("솔버엑스는 몇 개 나라에 사무소가 있나요?", "솔버엑스는 두 나라에 있다.", "국가 3개"),
+    ],
+)
+def test_a_count_question_is_answered_by_counting_the_graph(
+    shared: dict, adapters: dict, question: str, reply: str, expected: str
+) -> None:
+    """No stored number says how many continents: the graph's distinct places of the asked class
+    (asserted or inferred) are counted, and an answer with another number is replaced."""
+    engine, _ = make(shared, adapters, reply)
+    answer = engine.ask(question, "hybrid")
+    assert answer.verification is not None and answer.verification["status"] == "fallback"
+    assert expected in answer.answer
+
+
+def test_an_answer_giving_the_graph_count_stands_and_a_stored_number_is_not_counted(
+    shared: dict, adapters: dict
+) -> None:
+    from pipeline.counting import count_asked
+
+    engine, _ = make(
+        shared, adapters, "SolverX has sites on three continents: Asia, Europe and North America."
+    )
+    answer = engine.ask("On how many continents does SolverX have sites?", "hybrid")
+    assert answer.answer.startswith("SolverX has sites on three continents")
+    grounding = engine.ground("How many employees does SolverX have?", "en")
+    assert count_asked(grounding) is None  # the headcount is stored: nothing to count
+    grounding = engine.ground("How much did SolverX raise in its Series B?", "en")
+    assert count_asked(grounding) is None  # an amount, not a count
