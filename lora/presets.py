@@ -12,6 +12,7 @@ import types
 import typing
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lora.errors import LoraError
@@ -54,6 +55,14 @@ def build_config(preset: Preset | None, options: dict[str, Any]) -> TrainConfig:
     values = dict(preset.settings) if preset else {}
     values.update({key: value for key, value in options.items() if value is not None})
     return TrainConfig(**values)
+
+
+def check_preset_data(preset: Preset, data_dir: Path) -> None:
+    """A missing data folder names the command that writes it (the trainer's own hint is for the facts)."""
+    if preset.prepare and not (data_dir / "train.jsonl").is_file():
+        raise LoraError(
+            f"preset '{preset.name}' trains on {data_dir}/, which has no train.jsonl: run '{preset.prepare}' first"
+        )
 
 
 def _preset(name: str, body: Any) -> Preset:

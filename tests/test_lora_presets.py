@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from lora.errors import LoraError
-from lora.presets import build_config, get_preset, load_presets
+from lora.presets import build_config, check_preset_data, get_preset, load_presets
 from lora.train import TrainConfig
 
 
@@ -61,3 +62,10 @@ def test_a_malformed_preset_is_one_clear_error(body: dict[str, object], message:
 def test_ints_fit_floats_and_none_fits_optionals() -> None:
     presets = load_presets(json.dumps({"x": {"learning_rate": 1, "model": None, "adapter_path": "a"}}))
     assert build_config(presets["x"], {}).learning_rate == 1
+
+
+def test_missing_preset_data_names_the_command_that_writes_it(tmp_path: Path) -> None:
+    with pytest.raises(LoraError, match=r"no train.jsonl: run 'axlab prepare-hybrid' first"):
+        check_preset_data(get_preset("hybrid"), tmp_path / "hybrid")
+    (tmp_path / "train.jsonl").write_text("{}\n")
+    check_preset_data(get_preset("baseline"), tmp_path)
