@@ -5,7 +5,8 @@ this module drives the same building blocks itself (``linear_to_lora_layers``,
 ``ChatDataset``/``CacheDataset``, ``iterate_batches``, ``default_loss``, ``evaluate``,
 a compiled step exactly like mlx-lm's) and adds: a checkpoint every ``save_every``
 steps (adapter weights + optimizer state + step), ``resume`` from it with the same
-config and data order, atomic writes, a rich progress display, and an
+config and data order, atomic writes, early stopping on the validation loss (keeping the
+best step's weights), a loss curve, a rich progress display, and an
 ``adapter_config.json`` that ``mlx_lm.load(model, adapter_path=...)`` reads, plus the
 base model's fingerprint so a mismatched adapter fails clearly.
 """
@@ -32,6 +33,8 @@ from lora.checkpoint import (
     save_checkpoint,
     save_safetensors_atomic,
 )
+from lora.curve import loss_curve, write_curve
+from lora.early_stop import EarlyStop, early_stop, validation_losses
 from lora.errors import LoraError
 from lora.models import model_identity, resolve_model
 from lora.rows import ChatRow, read_chat_jsonl, write_json
@@ -63,6 +66,8 @@ class TrainConfig:
     max_seq_length: int = 1024  # graph-context rows in Korean reach ~570 tokens: 512 cut their answers
     mask_prompt: bool = True  # loss on the answer only
     grad_checkpoint: bool = False
+    patience: int = 0  # stop after this many validations without improvement; 0: never stop early
+    min_delta: float = 0.0  # an improvement is a valid loss more than this below the best
 
     def resolved_adapter_path(self) -> Path:
         if self.adapter_path:
@@ -94,6 +99,9 @@ class TrainResult:
     peak_memory_gb: float
     history: list[dict[str, float]] = field(default_factory=list)
     fused_path: str | None = None
+    stopped_early: bool = False
+    best_step: int | None = None  # lowest valid loss; its weights are the adapter's when patience > 0
+    best_val_loss: float | None = None
 
 
 ProgressCallback = Callable[[dict[str, Any]], None]
@@ -107,12 +115,17 @@ def _check_config(config: TrainConfig) -> None:
         "num_layers",
         "save_every",
         "steps_per_report",
+        "steps_per_eval",
         "max_seq_length",
     ):
         if getattr(config, name) < 1:
             raise LoraError(f"{name.replace('_', '-')} must be at least 1, not {getattr(config, name)}")
     if not (config.learning_rate > 0 and math.isfinite(config.learning_rate)):
         raise LoraError(f"learning-rate must be a positive number, not {config.learning_rate}")
+    if config.patience < 0:
+        raise LoraError(f"patience must be 0 (off) or more, not {config.patience}")
+    if not (config.min_delta >= 0 and math.isfinite(config.min_delta)):
+        raise LoraError(f"min-delta must be a number >= 0, not {config.min_delta}")
 
 
 def _load_rows(data_dir: Path, batch_size: int) -> tuple[list[ChatRow], list[ChatRow]]:
@@ -188,6 +201,11 @@ def train(
     _check_config(config)
     data_dir = Path(config.data)
     train_rows, valid_rows = _load_rows(data_dir, config.batch_size)
+    if config.patience > 0 and (not valid_rows or config.val_batches == 0):
+        raise LoraError(
+            f"early stopping (patience {config.patience}) needs validation: "
+            + ("val-batches is 0" if valid_rows else f"{data_dir / 'valid.jsonl'} has no rows")
+        )
     resolved = resolve_model(config.model)
     identity = model_identity(resolved)
     if checkpoint is not None:
@@ -201,6 +219,14 @@ def train(
             )
         if resumed_from >= config.iters:
             raise LoraError(f"checkpoint is at step {resumed_from}; pass --iters above it to train further")
+        saved_state = _early_stop_state(
+            config, checkpoint.get("history", []), checkpoint.get("val_loss_initial")
+        )
+        if saved_state.stop:
+            raise LoraError(
+                f"the run in {adapter_dir} stopped early at step {resumed_from} "
+                f"(best step {saved_state.best_step}); nothing to resume"
+            )
 
     import mlx.core as mx
     import mlx.nn as nn
@@ -269,6 +295,7 @@ def train(
     def validate() -> float | None:
         if valid_set is None or config.val_batches == 0:
             return None
+        numpy_state = np.random.get_state()  # evaluate shuffles: keep the training order resumable
         value = evaluate(
             model,
             valid_set,
@@ -276,8 +303,23 @@ def train(
             num_batches=config.val_batches,
             max_seq_length=config.max_seq_length,
         )
+        np.random.set_state(numpy_state)
         model.train()
         return float(value)
+
+    keep_best = config.patience > 0  # then adapters.safetensors holds the best validation step's weights
+
+    def decide() -> EarlyStop:
+        return _early_stop_state(config, history, val_initial)
+
+    def after_validation(at: int) -> bool:
+        """Save the weights of a new best step (when keeping the best); whether to stop."""
+        state = decide()
+        if keep_best and state.best_step == at:
+            save_safetensors_atomic(
+                adapter_dir / ADAPTER_WEIGHTS, dict(tree_flatten(model.trainable_parameters()))
+            )
+        return state.stop
 
     batches = iterate_batches(
         train_set, config.batch_size, config.max_seq_length, loop=True, seed=config.seed
@@ -295,7 +337,9 @@ def train(
         }
         adapter_weights = dict(tree_flatten(model.trainable_parameters()))
         save_checkpoint(adapter_dir, step, adapter_weights, dict(tree_flatten(optimizer.state)), meta)
-        save_safetensors_atomic(adapter_dir / ADAPTER_WEIGHTS, adapter_weights)
+        if not keep_best:
+            save_safetensors_atomic(adapter_dir / ADAPTER_WEIGHTS, adapter_weights)
+        write_curve(adapter_dir, loss_curve(history, val_initial), plot=False)
 
     from lora.progress import TrainProgress
 
@@ -303,14 +347,16 @@ def train(
     run_tokens, window_tokens, window_loss, window_steps, window_time = 0, 0, 0.0, 0, 0.0
     last_train_loss: float | None = None
     step = resumed_from
+    stopped = False
     model.train()
     with TrainProgress(config.iters, resumed_from, enabled=show_progress) as ui:
         if val_initial is None:
             val_initial = validate()
             if val_initial is not None:
                 ui.note(f"step {step}: valid loss {val_initial:.3f}")
+                after_validation(step)  # the untrained adapter is the first candidate for the best
         try:
-            while step < config.iters:
+            while step < config.iters and not stopped:
                 batch, lengths = next(batches)
                 tic = time.perf_counter()
                 loss, tokens = step_fn(batch, lengths)
@@ -321,26 +367,32 @@ def train(
                 window_tokens += int(tokens.item())
                 window_steps += 1
                 ui.advance(step, loss.item(), window_tokens / max(window_time, 1e-9))
-                if step % config.steps_per_report == 0 or step == config.iters:
+                is_eval = step % config.steps_per_eval == 0 or step == config.iters
+                if is_eval or step % config.steps_per_report == 0:
                     last_train_loss = window_loss / window_steps
                     entry = {
                         "step": step,
                         "train_loss": last_train_loss,
                         "tokens_per_second": window_tokens / max(window_time, 1e-9),
                     }
-                    if step % config.steps_per_eval == 0 or step == config.iters:
-                        val = validate()
-                        if val is not None:
-                            entry["val_loss"] = val
+                    val = validate() if is_eval else None
+                    if val is not None:
+                        entry["val_loss"] = val
                     history.append(entry)
+                    stopped = val is not None and after_validation(step)
                     ui.report(entry)
                     if progress is not None:
                         progress(entry)
                     run_tokens += window_tokens
                     window_tokens, window_loss, window_steps, window_time = 0, 0.0, 0, 0.0
-                if step % config.save_every == 0 or step == config.iters:
+                if stopped or step % config.save_every == 0 or step == config.iters:
                     checkpoint_now(step)
                     ui.note(f"step {step}: checkpoint saved")
+                if stopped:
+                    ui.note(
+                        f"step {step}: no valid-loss gain in {config.patience} validations; "
+                        f"stopping early (best step {decide().best_step})"
+                    )
         except KeyboardInterrupt:
             if step > resumed_from and step % config.save_every != 0:
                 checkpoint_now(step)
@@ -348,6 +400,7 @@ def train(
     run_tokens += window_tokens
     elapsed = time.perf_counter() - start
     val_final = next((h["val_loss"] for h in reversed(history) if "val_loss" in h), None)
+    best = decide()
     result = TrainResult(
         adapter_path=str(adapter_dir),
         steps=step,
@@ -360,12 +413,22 @@ def train(
         elapsed_s=elapsed,
         peak_memory_gb=_peak_memory_gb(),
         history=history,
+        stopped_early=stopped,
+        best_step=best.best_step,
+        best_val_loss=best.best_loss,
     )
     if fuse:
+        if keep_best and best.best_step not in (None, step):  # fuse the kept weights, not the last
+            model.load_weights(str(adapter_dir / ADAPTER_WEIGHTS), strict=False)
         result.fused_path = str(fuse_adapter(model, tokenizer, resolved.path, adapter_dir / "fused"))
+    write_curve(adapter_dir, loss_curve(history, val_initial))
     write_json(adapter_dir / REPORT, asdict(result))
     write_json(adapter_dir / KNOWLEDGE_STAMP, knowledge_stamp())
     return result
+
+
+def _early_stop_state(config: TrainConfig, history: list[dict[str, Any]], initial: float | None) -> EarlyStop:
+    return early_stop(validation_losses(history, initial), config.patience, config.min_delta)
 
 
 def knowledge_stamp() -> dict[str, str]:

@@ -52,6 +52,39 @@ def test_training_lowers_valid_loss_and_teaches_a_fact(tmp_path: Path) -> None:
     assert "SolverX Fusion" in tuned, tuned
 
 
+def test_early_stopping_keeps_the_best_step_and_refuses_to_resume(tmp_path: Path) -> None:
+    from safetensors.numpy import load_file
+
+    from lora.errors import LoraError
+    from lora.train import TrainConfig, train
+
+    data = small_fact_data(tmp_path, FACTS)
+    adapter = tmp_path / "adapter"
+    config = TrainConfig(
+        data=str(data),
+        adapter_path=str(adapter),
+        iters=10,
+        num_layers=1,
+        batch_size=2,
+        steps_per_report=1,
+        steps_per_eval=1,
+        save_every=5,
+        patience=2,
+        min_delta=1000.0,  # no step can gain that much: stops after two validations, best = the start
+    )
+    result = train(config, show_progress=False)
+    assert (result.steps, result.stopped_early, result.best_step) == (2, True, 0)
+    assert result.best_val_loss == result.val_loss_initial
+    report = json.loads((adapter / "training_report.json").read_text())
+    assert report["stopped_early"] and report["best_step"] == 0
+    kept = load_file(adapter / "adapters.safetensors")
+    assert kept and all(not v.any() for k, v in kept.items() if k.endswith("lora_b"))  # untrained: B = 0
+    curve = json.loads((adapter / "loss_curve.json").read_text())
+    assert curve["step"] == [0, 1, 2] and None not in curve["val_loss"]
+    with pytest.raises(LoraError, match="stopped early at step 2"):
+        train(TrainConfig(adapter_path=str(adapter)), resume=True, resume_iters=20, show_progress=False)
+
+
 def test_killed_training_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     data = small_fact_data(tmp_path, FACTS)
     adapter = tmp_path / "adapter"
@@ -102,3 +135,5 @@ def test_killed_training_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     assert json.loads(marker.read_text())["step"] == killed_at + 2
     steps_logged = [h["step"] for h in result["history"]]
     assert steps_logged == sorted(steps_logged) and steps_logged[-1] == killed_at + 2
+    curve = json.loads((adapter / "loss_curve.json").read_text())
+    assert curve["step"][0] == 0 and curve["step"][1:] == steps_logged  # continues the killed run's curve

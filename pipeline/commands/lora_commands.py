@@ -70,63 +70,100 @@ def prepare(
 
 
 def train(
+    preset: str | None = typer.Option(
+        None,
+        "--preset",
+        help="Named settings from lora/presets.json (baseline: the LoRA-only adapter; hybrid: the hybrid "
+        "adapter); the options given here override them.",
+    ),
     model: str | None = typer.Option(
         None, "--model", help="'embedded' (default), a local folder or a hub id."
     ),
-    data: Path = typer.Option(Path("data"), "--data", help="Folder with train.jsonl and valid.jsonl."),
-    name: str = typer.Option(
-        "lora", help="Adapter name; the default path is adapters/NAME (adapters/lora: the lora mode's)."
+    data: Path | None = typer.Option(
+        None, "--data", help="Folder with train.jsonl and valid.jsonl (default: data)."
+    ),
+    name: str | None = typer.Option(
+        None, help="Adapter name; the default path is adapters/NAME (default lora: the lora mode's)."
     ),
     adapter_path: Path | None = typer.Option(None, "--adapter-path", help="Where to write the adapter."),
     iters: int | None = typer.Option(
         None, "--iters", help="Training steps (default 200; on --resume: extend to)."
     ),
-    learning_rate: float = typer.Option(2e-4, "--learning-rate", "--lr", help="Adam learning rate."),
-    batch_size: int = typer.Option(4, "--batch-size", help="Rows per step."),
-    rank: int = typer.Option(8, help="LoRA rank."),
+    learning_rate: float | None = typer.Option(
+        None, "--learning-rate", "--lr", help="Adam learning rate (default 2e-4)."
+    ),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Rows per step (default 4)."),
+    rank: int | None = typer.Option(None, help="LoRA rank (default 8)."),
     scale: float | None = typer.Option(None, help="LoRA scale (mlx-lm; default 20)."),
     alpha: float | None = typer.Option(None, help="LoRA alpha; sets scale = alpha / rank."),
-    dropout: float = typer.Option(0.0, help="LoRA dropout."),
-    num_layers: int = typer.Option(16, "--num-layers", help="Adapt the last N transformer layers."),
-    save_every: int = typer.Option(50, "--save-every", help="Checkpoint every N steps."),
-    steps_per_eval: int = typer.Option(
-        100, "--steps-per-eval", help="Validate every N steps (and at the end)."
+    dropout: float | None = typer.Option(None, help="LoRA dropout (default 0)."),
+    num_layers: int | None = typer.Option(
+        None, "--num-layers", help="Adapt the last N transformer layers (default 16)."
     ),
-    val_batches: int = typer.Option(-1, "--val-batches", help="Validation batches (-1: all, 0: none)."),
-    seed: int = typer.Option(0, help="Random seed (weights init and data order)."),
-    max_seq_length: int = typer.Option(
-        1024, "--max-seq-length", help="Truncate longer rows (the answer of a cut row is lost)."
+    save_every: int | None = typer.Option(
+        None, "--save-every", help="Checkpoint every N steps (default 50)."
+    ),
+    steps_per_eval: int | None = typer.Option(
+        None, "--steps-per-eval", help="Validate every N steps and at the end (default 100)."
+    ),
+    val_batches: int | None = typer.Option(
+        None, "--val-batches", help="Validation batches (-1: all, the default; 0: none)."
+    ),
+    patience: int | None = typer.Option(
+        None,
+        "--patience",
+        help="Stop after N validations without improvement and keep the best step's weights (default 0: off).",
+    ),
+    min_delta: float | None = typer.Option(
+        None, "--min-delta", help="Least valid-loss drop that counts as improvement (default 0)."
+    ),
+    seed: int | None = typer.Option(None, help="Random seed (weights init and data order; default 0)."),
+    max_seq_length: int | None = typer.Option(
+        None, "--max-seq-length", help="Truncate longer rows (default 1024; the answer of a cut row is lost)."
     ),
     resume: bool = typer.Option(False, "--resume", help="Continue from the adapter's last checkpoint."),
     fuse: bool = typer.Option(False, "--fuse", help="Also write a fused model to ADAPTER/fused."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
     as_json: bool = typer.Option(False, "--json", help="Print the training report as JSON."),
 ) -> None:
-    """Fine-tune a LoRA adapter on the prepared data (resumable, checkpointed)."""
+    """Fine-tune a LoRA adapter on the prepared data (resumable, checkpointed, optional early stopping).
+
+    Writes loss_curve.json (and loss_curve.png) beside the adapter.
+    """
     from lora.errors import LoraError
-    from lora.train import TrainConfig
+    from lora.presets import build_config, check_preset_data, get_preset
     from lora.train import train as run_training
 
     if scale is not None and alpha is not None:
         raise LoraError("give --scale or --alpha, not both")
-    config = TrainConfig(
-        model=model,
-        data=str(data),
-        adapter_path=str(adapter_path) if adapter_path else None,
-        name=name,
-        iters=iters if iters is not None else 200,
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-        rank=rank,
-        scale=scale if scale is not None else (alpha / rank if alpha is not None else 20.0),
-        dropout=dropout,
-        num_layers=num_layers,
-        save_every=save_every,
-        steps_per_eval=steps_per_eval,
-        val_batches=val_batches,
-        seed=seed,
-        max_seq_length=max_seq_length,
+    chosen = get_preset(preset) if preset else None
+    config = build_config(
+        chosen,
+        {
+            "model": model,
+            "data": str(data) if data else None,
+            "adapter_path": str(adapter_path) if adapter_path else None,
+            "name": name,
+            "iters": iters,
+            "learning_rate": learning_rate,
+            "batch_size": batch_size,
+            "rank": rank,
+            "scale": scale,
+            "dropout": dropout,
+            "num_layers": num_layers,
+            "save_every": save_every,
+            "steps_per_eval": steps_per_eval,
+            "val_batches": val_batches,
+            "patience": patience,
+            "min_delta": min_delta,
+            "seed": seed,
+            "max_seq_length": max_seq_length,
+        },
     )
+    if alpha is not None:
+        config.scale = alpha / config.rank
+    if chosen and data is None and not resume:
+        check_preset_data(chosen, Path(config.data))
     result = run_training(
         config, resume=resume, resume_iters=iters if resume else None, fuse=fuse, show_progress=not quiet
     )
@@ -143,6 +180,8 @@ def train(
         ("train loss", _fmt(result.train_loss)),
         ("valid loss (start)", _fmt(result.val_loss_initial)),
         ("valid loss (end)", _fmt(result.val_loss_final)),
+        ("best valid loss", _fmt(result.best_val_loss) + _at_step(result.best_step)),
+        ("stopped early", "yes" if result.stopped_early else "no"),
         ("tokens/s", f"{result.tokens_per_second:.0f}"),
         ("peak memory", f"{result.peak_memory_gb:.2f} GB"),
         ("time", f"{result.elapsed_s:.1f} s"),
@@ -155,3 +194,7 @@ def train(
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
+
+
+def _at_step(step: int | None) -> str:
+    return "" if step is None else f" (step {step})"
