@@ -106,7 +106,9 @@ def first_difference(tokenizer: Any, mlx: Decoded, llama_text: str) -> int | Non
         piece = tokenizer.decode(mlx.tokens[: index + 1]).rstrip("\ufffd")
         if not llama_text.startswith(piece):
             return index
-    return len(mlx.tokens)  # MLX stopped where llama.cpp went on
+    if len(mlx.margins) == len(mlx.tokens):
+        return None  # MLX ran out of tokens, not of answer: llama.cpp's goes on the same way
+    return len(mlx.tokens)  # MLX ended its turn where llama.cpp went on
 
 
 def compare_answers(prompt: str, tokenizer: Any, mlx: Decoded, llama_text: str) -> PromptAgreement:
