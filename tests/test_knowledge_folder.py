@@ -49,6 +49,20 @@ def test_the_second_domain_answers_a_multi_hop_question_with_its_proof() -> None
     assert answer["abstention"] is None
 
 
+def test_a_place_asked_through_a_named_link_follows_that_link_only() -> None:
+    """ "Which country is it headquartered in": the network has no location of its own; the
+    place is its headquarters', not that of whichever of its facilities comes first."""
+    result = run_cli(
+        "--knowledge", str(HARBOR), "ask", "Which country is Harbor Health headquartered in?", "--mode", "graph",
+        "--json", "--max-tokens", "16", timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert any(c["object"] == "South Korea" and c["inferred"] for c in answer["context"])
+    # the answer names the country (the model's own words, or the graph's when they do not)
+    assert "South Korea" in answer["answer"] and "Canada" not in answer["answer"], answer["answer"]
+
+
 def test_the_second_domain_abstains_on_an_attribute_its_ontology_lacks() -> None:
     result = run_cli(
         "--knowledge", str(HARBOR), "ask", "What is Harbor Health's annual revenue?", "--mode", "graph", "--json",
