@@ -30,7 +30,7 @@ from ontology.roles import (
     site_classes,
     site_properties,
 )
-from ontology.schema import PROPERTY_BY_NAME
+from ontology.schema import PROPERTIES, PROPERTY_BY_NAME
 from retriever.context import Context, LinkedEntity, ScoredFact
 from retriever.coverage import site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
@@ -88,6 +88,10 @@ def links_to(asked: list[str], cls: str, values: list[str]) -> set[str]:
         and applies_to(p, [cls])
         and any(applies_to(v, [PROPERTY_BY_NAME[p].range or ""]) for v in values)
     }
+
+
+def functional_properties() -> frozenset[str]:
+    return frozenset(p.name for p in PROPERTIES if p.functional)
 
 
 class Retriever:
@@ -196,6 +200,7 @@ class Retriever:
             links = links_to(asked, cls, values)
             if not values or (not links and len(values) < len(asked)):
                 continue  # what is asked applies to the named entity itself
+            links = links or links_to(sorted(functional_properties()), cls, values)  # "where is it": its one headquarters
             for i in self._by_entity.get(entity.id, ()):
                 fact = self.facts[i]
                 if fact.object_is_literal or fact.predicate == "type":

@@ -49,11 +49,15 @@ def test_the_second_domain_answers_a_multi_hop_question_with_its_proof() -> None
     assert answer["abstention"] is None
 
 
-def test_a_place_asked_through_a_named_link_follows_that_link_only() -> None:
-    """ "Which country is it headquartered in": the network has no location of its own; the
-    place is its headquarters', not that of whichever of its facilities comes first."""
+@pytest.mark.parametrize(
+    "question", ["Which country is Harbor Health headquartered in?", "Which country is Harbor Health in?"]
+)
+def test_a_place_asked_of_what_has_none_follows_the_named_or_the_one_link(question: str) -> None:
+    """The network has no location of its own. "Headquartered in" names the link to follow; with
+    no link named, the network's one (functional) headquarters answers, not whichever of its
+    facilities comes first (one is in Canada)."""
     result = run_cli(
-        "--knowledge", str(HARBOR), "ask", "Which country is Harbor Health headquartered in?", "--mode", "graph",
+        "--knowledge", str(HARBOR), "ask", question, "--mode", "graph",
         "--json", "--max-tokens", "16", timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
