@@ -200,7 +200,9 @@ class Retriever:
             links = links_to(asked, cls, values)
             if not values or (not links and len(values) < len(asked)):
                 continue  # what is asked applies to the named entity itself
-            links = links or links_to(sorted(functional_properties()), cls, values)  # "where is it": its one headquarters
+            links = links or links_to(
+                sorted(functional_properties()), cls, values
+            )  # "where is it": its one headquarters
             for i in self._by_entity.get(entity.id, ()):
                 fact = self.facts[i]
                 if fact.object_is_literal or fact.predicate == "type":
