@@ -482,6 +482,21 @@ def asked_types(question: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+_WH_EN = re.compile(r"\b(?:what|which|who|whom|whose|where|when|how|why)\b(?:\s+year\b)?", re.IGNORECASE)
+
+
+def asks_when(question: str) -> bool:
+    """Whether the question asks for a time: its first question word is "when" / "what year"
+    (not "what happens when ..."); Korean 언제 / 몇 년."""
+    text = nfc(question)
+    if has_hangul(text):
+        return any(w in text for w in _WHEN_KO)
+    first = _WH_EN.search(text)
+    return bool(first) and (
+        first.group(0).lower().startswith("when") or first.group(0).lower().endswith("year")
+    )
+
+
 def mentioned_classes(
     question: str, spans: Iterable[tuple[int, int]] = (), taken: Iterable[str] = ()
 ) -> tuple[str, ...]:
@@ -887,6 +902,14 @@ class IntentReader:
             else:  # the question's own words name nothing the ontology has
                 unsupported = (asked,)
                 ordered = {}
+        if (
+            asks_when(text)
+            and entity_classes
+            and ordered
+            and not any(p in temporal_properties() for p in ordered)
+        ):
+            unsupported = (asked or text,)  # "when did she take over": no time property answers
+            ordered = {}
         asks_site, places = site_mentions(text)
         return Intent(
             predicates=ordered,

@@ -30,6 +30,7 @@ from ontology.roles import (
     site_classes,
     site_properties,
 )
+from ontology.schema import PROPERTIES, PROPERTY_BY_NAME
 from retriever.context import Context, LinkedEntity, ScoredFact
 from retriever.coverage import site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
@@ -74,6 +75,23 @@ def detect_lang(text: str) -> str:
 
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000.0, 3)
+
+
+def links_to(asked: list[str], cls: str, values: list[str]) -> set[str]:
+    """The asked object properties of ``cls`` whose values the other asked properties apply to:
+    "which country is it headquartered in" asks a place of its headquarters (the link)."""
+    return {
+        p
+        for p in asked
+        if p in PROPERTY_BY_NAME
+        and PROPERTY_BY_NAME[p].kind == "object"
+        and applies_to(p, [cls])
+        and any(applies_to(v, [PROPERTY_BY_NAME[p].range or ""]) for v in values)
+    }
+
+
+def functional_properties() -> frozenset[str]:
+    return frozenset(p.name for p in PROPERTIES if p.functional)
 
 
 class Retriever:
@@ -176,17 +194,26 @@ class Retriever:
             cls = self.classes.get(entity.id)
             if entity.via is not None:  # only from what the question names: not a named site's siblings
                 continue
-            if cls is None or is_place_class(cls) or any(applies_to(p, [cls]) for p in asked):
+            if cls is None or is_place_class(cls):
                 continue
+            values = [p for p in asked if not applies_to(p, [cls])]
+            links = links_to(asked, cls, values)
+            if not values or (not links and len(values) < len(asked)):
+                continue  # what is asked applies to the named entity itself
+            links = links or links_to(
+                sorted(functional_properties()), cls, values
+            )  # "where is it": its one headquarters
             for i in self._by_entity.get(entity.id, ()):
                 fact = self.facts[i]
                 if fact.object_is_literal or fact.predicate == "type":
                     continue
+                if links and (fact.subject != entity.id or fact.predicate not in links):
+                    continue  # "where is it headquartered": through its headquarters only
                 other = fact.object if fact.subject == entity.id else fact.subject
                 other_cls = self.classes.get(other)
                 if other in known or other_cls is None or is_place_class(other_cls):
                     continue
-                if any(applies_to(p, [other_cls]) for p in asked):
+                if any(applies_to(p, [other_cls]) for p in values):
                     known.add(other)
                     out.append(
                         LinkedEntity(

@@ -49,6 +49,24 @@ def test_the_second_domain_answers_a_multi_hop_question_with_its_proof() -> None
     assert answer["abstention"] is None
 
 
+@pytest.mark.parametrize(
+    "question", ["Which country is Harbor Health headquartered in?", "Which country is Harbor Health in?"]
+)
+def test_a_place_asked_of_what_has_none_follows_the_named_or_the_one_link(question: str) -> None:
+    """The network has no location of its own. "Headquartered in" names the link to follow; with
+    no link named, the network's one (functional) headquarters answers, not whichever of its
+    facilities comes first (one is in Canada)."""
+    result = run_cli(
+        "--knowledge", str(HARBOR), "ask", question, "--mode", "graph",
+        "--json", "--max-tokens", "16", timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert any(c["object"] == "South Korea" and c["inferred"] for c in answer["context"])
+    # the answer names the country (the model's own words, or the graph's when they do not)
+    assert "South Korea" in answer["answer"] and "Canada" not in answer["answer"], answer["answer"]
+
+
 def test_the_second_domain_abstains_on_an_attribute_its_ontology_lacks() -> None:
     result = run_cli(
         "--knowledge", str(HARBOR), "ask", "What is Harbor Health's annual revenue?", "--mode", "graph", "--json",

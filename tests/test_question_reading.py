@@ -11,8 +11,15 @@ from kg import KnowledgeGraph
 from ontology.errors import OntologyError
 from retriever import Retriever
 from retriever.encoders import e5_available
-from retriever.intent import stem, substituted
+from retriever.intent import asks_when, stem, substituted
 from retriever.open_set import inventory, inventory_names
+
+
+def test_a_time_is_asked_by_the_first_question_word() -> None:
+    assert asks_when("When was it founded?") and asks_when("In what year did she join?")
+    assert asks_when("언제 설립됐나요?")
+    assert not asks_when("What happens when it is unsure?")
+    assert not asks_when("Who was CEO when it was founded?")
 
 
 def test_agent_nouns_keep_their_suffix() -> None:
@@ -57,6 +64,7 @@ def retriever(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Retriever]:
         "Who is SolverX's chief financial officer?",
         "솔버엑스의 최고재무책임자는 누구인가요?",
         "When is SolverX planning its IPO?",
+        "In what year did Kim Doyun take over as CEO of SolverX?",  # no time property of that
     ],
 )
 def test_an_attribute_the_ontology_lacks_is_unsupported(retriever: Retriever, question: str) -> None:
@@ -71,6 +79,10 @@ def test_an_attribute_the_ontology_lacks_is_unsupported(retriever: Retriever, qu
         ("Who is SolverX's chief executive officer?", "ceo"),
         ("Who runs SolverX as its chief executive?", "ceo"),
         ("In which year was SolverX founded?", "foundedIn"),
+        (
+            "What happens in SolverX Fusion when its prediction has little confidence?",
+            "lowConfidenceBehavior",
+        ),
     ],
 )
 def test_a_property_the_ontology_has_is_still_read(
