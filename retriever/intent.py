@@ -492,9 +492,8 @@ def asks_when(question: str) -> bool:
     if has_hangul(text):
         return any(w in text for w in _WHEN_KO)
     first = _WH_EN.search(text)
-    return bool(first) and (
-        first.group(0).lower().startswith("when") or first.group(0).lower().endswith("year")
-    )
+    word = first.group(0).lower() if first else ""
+    return word.startswith("when") or word.endswith("year")
 
 
 def mentioned_classes(
