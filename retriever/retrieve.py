@@ -197,12 +197,14 @@ class Retriever:
             if cls is None or is_place_class(cls):
                 continue
             values = [p for p in asked if not applies_to(p, [cls])]
-            links = links_to(asked, cls, values)
+            # a place through a link ("where is it headquartered"); other values of a linked
+            # thing (a round's amount) come with the link's facts (see _candidates)
+            of_place = bool(set(values) & location_properties())
+            links = links_to(asked, cls, values) if of_place else set()
             if not values or (not links and len(values) < len(asked)):
                 continue  # what is asked applies to the named entity itself
-            links = links or links_to(
-                sorted(functional_properties()), cls, values
-            )  # "where is it": its one headquarters
+            if of_place and not links:  # "where is it": its one headquarters, not any facility
+                links = links_to(sorted(functional_properties()), cls, values)
             for i in self._by_entity.get(entity.id, ()):
                 fact = self.facts[i]
                 if fact.object_is_literal or fact.predicate == "type":
