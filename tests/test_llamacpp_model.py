@@ -56,7 +56,7 @@ def adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
         data=str(data),
         adapter_path=str(root / "adapter"),
         iters=16,
-        learning_rate=1e-3,
+        learning_rate=5e-4,
         num_layers=8,
         batch_size=4,
         save_every=16,
