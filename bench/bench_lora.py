@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -27,6 +26,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench._report import machine  # noqa: E402
 
 PROMPT = "What is the capital of France? Answer in one sentence, then name two famous museums there."
 # Runs a module or script as __main__ and prints the process's max RSS at exit (Linux: KiB).
@@ -336,12 +337,7 @@ def main() -> None:
     console.print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
-        "machine": {
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average": os.getloadavg(),
-        },
+        "machine": machine(),
         "model": str(model),
         "iters": args.iters,
         "num_layers": args.num_layers,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench._report import machine  # noqa: E402
 from bench.synthetic import synthetic_rows  # noqa: E402  (shared with bench_scale.py)
 
 ENGINES = ("finder", "owlrl", "hermit")  # "finder": load + build + proof finder, no reasoner
@@ -197,11 +197,7 @@ def main() -> None:
             previous = int(largest.get(r["engine"], "0"))
             largest[r["engine"]] = str(max(previous, int(r["case"])))
     payload = {
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "timeout_s": args.timeout,
         "results": results,
         "cached_load": cache,
