@@ -719,14 +719,18 @@ def unknown_names(question: str, links: Iterable[object]) -> tuple[str, ...]:
 @cache
 def _inventory_keys() -> tuple[tuple[tuple[str, ...] | str, bool, Attribute], ...]:
     """Each inventory name as matched (English stems, compact Korean), whether it is an acronym,
-    and its row; names the user's ontology itself uses are left out (not unknown attributes)."""
+    and its row. A row one of whose names the user's ontology itself uses is left out whole: its
+    names are synonyms of an attribute the ontology has ("version number" beside "latest version")."""
     taken = {n for p in profiles() for n in p.names_en} | {k for p in profiles() for k in p.names_ko}
     out: list[tuple[tuple[str, ...] | str, bool, Attribute]] = []
     for row in inventory():
-        for name in (*row.en, *row.ko):
-            key: tuple[str, ...] | str = _ko_key(name) if has_hangul(name) else tuple(content_words(name))
-            if key and key not in taken:
-                out.append((key, name.isupper(), row))
+        keys = [
+            (_ko_key(name) if has_hangul(name) else tuple(content_words(name)), name.isupper())
+            for name in (*row.en, *row.ko)
+        ]
+        if any(key in taken for key, _ in keys):
+            continue
+        out.extend((key, acronym, row) for key, acronym in keys if key)
     return tuple(out)
 
 

@@ -68,13 +68,16 @@ class OpenSet:
 
     @classmethod
     def build(cls, vectors: np.ndarray, descriptions: np.ndarray, calibration: Calibration) -> OpenSet:
-        """The inventory (``vectors``: one row per :func:`inventory_names` entry) without every
-        name within ``calibration.prune`` of a property description."""
+        """The inventory (``vectors``: one row per :func:`inventory_names` entry) without the rows
+        one of whose names is within ``calibration.prune`` of a property description."""
         owners = tuple(row for row in inventory() for _ in (*row.en, *row.ko))
         names = inventory_names()
         if not owners or descriptions.size == 0:
             return cls(owners, vectors, names, calibration)
-        keep = ((vectors @ descriptions.T).max(axis=1) < calibration.prune).tolist()
+        near = ((vectors @ descriptions.T).max(axis=1) >= calibration.prune).tolist()
+        # a row is a synonym set: one name near a property's description makes all of it that property
+        same = {id(o) for o, n in zip(owners, near, strict=True) if n}
+        keep = [id(o) not in same for o in owners]
         return cls(
             tuple(o for o, k in zip(owners, keep, strict=True) if k),
             vectors[np.asarray(keep, dtype=bool)],

@@ -134,3 +134,17 @@ def test_review_cases_stay_put(retriever: Retriever) -> None:
     assert retriever.retrieve("When did SolverX launch its product in March?").unknown_entities == ()
     siemens = retriever.retrieve("Does SolverX's office in Germany work with Siemens?")
     assert not any("Siemens" in u for u in siemens.unsupported_attributes)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["솔버엑스 퓨전의 가장 최근 버전 번호를 알려 주세요.", "What is SolverX Fusion's version number?"],
+)
+def test_an_inventory_row_sharing_a_name_with_a_property_is_that_property(
+    retriever: Retriever, question: str
+) -> None:
+    """The inventory row {current version, latest version, version number} names the ontology's
+    "latest version": "version number" is a synonym of it, not an attribute the knowledge lacks."""
+    context = retriever.retrieve(question)
+    assert not context.unsupported_attributes
+    assert "latestVersion" in context.intent_predicates
