@@ -504,7 +504,11 @@ def mentioned_classes(
     masked = _mask(question, spans)
     words = set(content_words(masked)) - set(taken)
     ko = _ko_key(masked)
-    ko_words = {strip_particle(w.split("(")[0]) for w in masked.split() if has_hangul(w)}
+    # a one-syllable class word with its particle ("주는", "주(州)는"), not an adverb ending in
+    # 로 ("주로": mainly)
+    ko_words = {
+        strip_particle(w.split("(")[0]) for w in masked.split() if has_hangul(w) and not w.endswith("로")
+    }
     hits = [
         c.name
         for c in class_names()

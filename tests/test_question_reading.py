@@ -148,3 +148,11 @@ def test_an_inventory_row_sharing_a_name_with_a_property_is_that_property(
     context = retriever.retrieve(question)
     assert not context.unsupported_attributes
     assert "latestVersion" in context.intent_predicates
+
+
+def test_a_one_syllable_class_word_is_not_an_adverb() -> None:
+    """SolverX's ontology calls a state 주; "주로" (mainly) does not ask for one, "주는" does."""
+    from retriever.intent import mentioned_classes
+
+    assert "State" not in mentioned_classes("솔버엑스의 고객사는 주로 어떤 업종에 속하나요?")
+    assert "State" in mentioned_classes("솔버엑스 미국 사무소가 있는 주는 어디예요?")
