@@ -496,6 +496,37 @@ def asks_when(question: str) -> bool:
     return word.startswith("when") or word.endswith("year")
 
 
+@dataclass(frozen=True)
+class ClassLabels:
+    name: str
+    names: tuple[str, ...]  # every label and altLabel, both languages
+
+
+@cache
+def class_labels() -> tuple[ClassLabels, ...]:
+    return tuple(
+        ClassLabels(c.name, tuple(n for n in (c.label_en, *c.alt_en, c.label_ko, *c.alt_ko) if n))
+        for c in CLASSES
+    )
+
+
+_WHICH_EN = re.compile(
+    r"\b(?:which|what)\s+(?:kind\s+of\s+|sort\s+of\s+|type\s+of\s+)?([A-Za-z][A-Za-z-]+)", re.I
+)
+_WHICH_KO = re.compile(r"(?:어느|어떤|무슨)\s*([가-힣]+)")
+
+
+def word_after_which(text: str) -> str | None:
+    """The noun a which-question asks about ("which nation", "어느 나라에" -> 나라), or None."""
+    found = _WHICH_KO.search(text) if has_hangul(text) else _WHICH_EN.search(text)
+    if not found:
+        return None
+    word = strip_particle(found.group(1)) if has_hangul(text) else found.group(1).lower()
+    if word in STOPWORDS_EN or word in STOPWORDS_KO or len(word) < 2:
+        return None
+    return word
+
+
 def mentioned_classes(
     question: str, spans: Iterable[tuple[int, int]] = (), taken: Iterable[str] = ()
 ) -> tuple[str, ...]:
@@ -776,7 +807,13 @@ class IntentReader:
         with self._lock:
             space = self._spaces.get(key)
             if space is None:
-                space = MeaningSpace(encoder, rows([p.descriptions for p in profiles()]), len(profiles()))
+                space = MeaningSpace(
+                    encoder,
+                    rows([p.descriptions for p in profiles()]),
+                    len(profiles()),
+                    rows([c.names for c in class_labels()]),
+                    [c.name for c in class_labels()],
+                )
                 self._spaces[key] = space
             return space
 
@@ -834,6 +871,10 @@ class IntentReader:
         ):
             types = (*types, "where")  # a named place beside the subject: "is X in Y", "X는 Y에 있나요"
         classes = mentioned_classes(text, spans, _long_name_words(words))
+        if not classes and (which := word_after_which(masked)):
+            space = self._space(lang_of(text))
+            named = space.nearest_class(which) if space is not None else None
+            classes = (named,) if named else ()  # "어느 나라" where the ontology says 국가
         reachable = one_hop_classes(entity_classes)
         semantic, nearest, elsewhere = (
             self._semantic_scores(masked, lang_of(text))

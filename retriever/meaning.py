@@ -57,10 +57,20 @@ def _best_per_owner(cosines: np.ndarray, owners: np.ndarray, count: int) -> np.n
 class MeaningSpace:
     """The property descriptions and the inventory, embedded lazily by one encoder."""
 
-    def __init__(self, encoder: Encoder, descriptions: Rows, properties: int) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        descriptions: Rows,
+        properties: int,
+        classes: Rows | None = None,
+        class_names: Sequence[str] = (),
+    ) -> None:
         self.encoder = encoder
         self._rows = descriptions
         self._count = properties
+        self._class_rows = classes
+        self._class_names = tuple(class_names)
+        self._class_matrix: np.ndarray | None = None
         self._matrices: tuple[np.ndarray, np.ndarray] | None = None
         self._open_set: OpenSet | None = None
         self._lock = threading.Lock()
@@ -89,6 +99,27 @@ class MeaningSpace:
         assert self._open_set is not None
         other = self._open_set.rejects(query, float(best.max()), lang)
         return Match(standout(best, self.encoder.calibration), best, other)
+
+    def nearest_class(self, word: str) -> str | None:
+        """The class a word names by meaning ("나라" for a class labelled 국가), when it is near
+        enough one class's label and clearly nearer it than any other class's."""
+        if self._class_rows is None or not self._class_rows.texts:
+            return None
+        calibration = self.encoder.calibration
+        with self._lock:
+            if self._class_matrix is None:
+                self._class_matrix = cached_vectors(
+                    self.encoder.id, self._class_rows.texts, self.encoder.encode
+                )
+        query = np.asarray(self.encoder.encode([word], True), dtype=np.float32)[0]
+        owners = np.asarray(self._class_rows.owners, dtype=np.int64)
+        best = _best_per_owner(self._class_matrix @ query, owners, len(self._class_names))
+        order = np.argsort(-best)
+        top = float(best[order[0]])
+        runner_up = float(best[order[1]]) if len(order) > 1 else -1.0
+        if top < calibration.class_floor or top - runner_up < calibration.class_margin:
+            return None
+        return self._class_names[int(order[0])]
 
 
 def rows(groups: Sequence[Sequence[str]]) -> Rows:

@@ -189,6 +189,9 @@ class Retriever:
         if not asked:
             return entities
         known = {e.id for e in entities}
+        places_named = {
+            e.id for e in entities if is_place_class(self.classes.get(e.id))
+        }  # "the clinic in Hakata"
         out = list(entities)
         for entity in entities:
             cls = self.classes.get(entity.id)
@@ -203,7 +206,7 @@ class Retriever:
             links = links_to(asked, cls, values) if of_place else set()
             if not values or (not links and len(values) < len(asked)):
                 continue  # what is asked applies to the named entity itself
-            if of_place and not links:  # "where is it": its one headquarters, not any facility
+            if of_place and not links and not places_named:  # "where is it": its one headquarters
                 links = links_to(sorted(functional_properties()), cls, values)
             for i in self._by_entity.get(entity.id, ()):
                 fact = self.facts[i]
@@ -215,6 +218,8 @@ class Retriever:
                 other_cls = self.classes.get(other)
                 if other in known or other_cls is None or is_place_class(other_cls):
                     continue
+                if places_named and not self._located_in(other, places_named):
+                    continue  # "its clinic in Hakata": the neighbour in the named place
                 if any(applies_to(p, [other_cls]) for p in values):
                     known.add(other)
                     out.append(
@@ -228,6 +233,16 @@ class Retriever:
                         )
                     )
         return out
+
+    def _located_in(self, entity_id: str, places: set[str]) -> bool:
+        """Whether a location fact (asserted or inferred) puts the entity in one of the places."""
+        where = location_properties()
+        return any(
+            self.facts[i].subject == entity_id
+            and self.facts[i].predicate in where
+            and self.facts[i].object in places
+            for i in self._by_entity.get(entity_id, ())
+        )
 
     def _candidates(self, entities: list[LinkedEntity], intent: Intent, lang: str) -> list[int]:
         """Facts touching the entities, plus one hop along an asked predicate to a non-place entity
@@ -421,8 +436,8 @@ class Retriever:
         absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang)
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
-        entities = self._through(entities, intent)
-        entities = self._site_by_place(entities, links, intent, question)
+        entities = self._site_by_place(entities, links, intent, question)  # the named site first:
+        entities = self._through(entities, intent)  # its owner is then reached from it, not hopped
         candidates = self._candidates(entities, intent, lang) if entities else []
         timings["intent_ms"] = _ms(t)
 

@@ -50,9 +50,16 @@ def test_the_second_domain_answers_a_multi_hop_question_with_its_proof() -> None
 
 
 @pytest.mark.parametrize(
-    "question", ["Which country is Harbor Health headquartered in?", "Which country is Harbor Health in?"]
+    ("question", "country"),
+    [
+        ("Which country is Harbor Health headquartered in?", "South Korea"),
+        ("Which country is Harbor Health in?", "South Korea"),
+        ("하카타에 있는 하버 헬스 클리닉은 어느 나라에 있나요?", "일본"),  # the one in the named place
+    ],
 )
-def test_a_place_asked_of_what_has_none_follows_the_named_or_the_one_link(question: str) -> None:
+def test_a_place_asked_of_what_has_none_follows_the_named_or_the_one_link(
+    question: str, country: str
+) -> None:
     """The network has no location of its own. "Headquartered in" names the link to follow; with
     no link named, the network's one (functional) headquarters answers, not whichever of its
     facilities comes first (one is in Canada)."""
@@ -62,9 +69,11 @@ def test_a_place_asked_of_what_has_none_follows_the_named_or_the_one_link(questi
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert any(c["object"] == "South Korea" and c["inferred"] for c in answer["context"])
+    assert any(c["object"] == country and c["inferred"] for c in answer["context"])
     # the answer names the country (the model's own words, or the graph's when they do not)
-    assert "South Korea" in answer["answer"] and "Canada" not in answer["answer"], answer["answer"]
+    assert (
+        country in answer["answer"] and "Canada" not in answer["answer"] and "캐나다" not in answer["answer"]
+    )
 
 
 def test_the_second_domain_abstains_on_an_attribute_its_ontology_lacks() -> None:

@@ -156,3 +156,14 @@ def test_a_one_syllable_class_word_is_not_an_adverb() -> None:
 
     assert "State" not in mentioned_classes("솔버엑스의 고객사는 주로 어떤 업종에 속하나요?")
     assert "State" in mentioned_classes("솔버엑스 미국 사무소가 있는 주는 어디예요?")
+
+
+def test_the_word_after_which_is_the_asked_class_word() -> None:
+    """(Matched by meaning when no label has it: tests/test_knowledge_folder.py asks Harbor Health,
+    whose ontology says 국가 only, "어느 나라".)"""
+    from retriever.intent import word_after_which
+
+    assert word_after_which("어느 나라에 있나요?") == "나라"
+    assert word_after_which("Which nation is it in?") == "nation"
+    assert word_after_which("What kind of care is it?") == "care"
+    assert word_after_which("What is it?") is None
