@@ -61,7 +61,10 @@ NARROWER_LOCATION = 0.5  # a location property with a narrower domain than the g
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|\d+|[가-힣]+")
 
 # Generic English and Korean question words (language, not domain).
-_WHEN_EN = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bhow long ago\b", re.I)
+_WHEN_EN = re.compile(
+    r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bhow long ago\b|\byear (?:in which|when|that)\b",
+    re.I,
+)
 _WHERE_EN = re.compile(r"\bwhere(?:abouts)?\b", re.I)
 _HOW_MANY_EN = re.compile(r"\bhow (?:many|much|big|large|fast|long)\b|\bnumber of\b|\bsize of\b", re.I)
 _WHO_EN = re.compile(r"\bwho(?:m|se)?\b", re.I)
@@ -864,12 +867,10 @@ class IntentReader:
         words = set(ordered_words)
         ko = _ko_key(masked)
         types = asked_types(text)
-        if (
-            "where" not in types
-            and any(is_place_class(c) for c in entity_classes)
-            and len(entity_classes) > 1
-        ):
-            types = (*types, "where")  # a named place beside the subject: "is X in Y", "X는 Y에 있나요"
+        if not types and any(is_place_class(c) for c in entity_classes) and len(entity_classes) > 1:
+            # a named place beside the subject: "is X in Y", "X는 Y에 있나요" (with a question word of
+            # its own, "who heads the unit in Rotterdam", the place only says which unit)
+            types = ("where",)
         classes = mentioned_classes(text, spans, _long_name_words(words))
         if not classes and (which := word_after_which(masked)):
             space = self._space(lang_of(text))

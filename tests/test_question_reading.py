@@ -20,6 +20,9 @@ def test_a_time_is_asked_by_the_first_question_word() -> None:
     assert asks_when("언제 설립됐나요?")
     assert not asks_when("What happens when it is unsure?")
     assert not asks_when("Who was CEO when it was founded?")
+    from retriever.intent import asked_types
+
+    assert "when" in asked_types("Tell me the year in which it was founded.")
 
 
 def test_agent_nouns_keep_their_suffix() -> None:
