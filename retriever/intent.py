@@ -38,7 +38,7 @@ from ontology.roles import (
 from ontology.schema import CLASS_BY_NAME, CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 from retriever.encoders import Encoder
 from retriever.meaning import MeaningSpace, rows
-from retriever.open_set import Attribute, inventory
+from retriever.open_set import Attribute, inventory, same_attribute
 from retriever.text import compact, has_hangul, nfc, strip_particle
 
 NAME_MATCH = 1.0  # a property's label/altLabel is in the question
@@ -757,8 +757,8 @@ def unknown_names(question: str, links: Iterable[object]) -> tuple[str, ...]:
 @cache
 def _inventory_keys() -> tuple[tuple[tuple[str, ...] | str, bool, Attribute], ...]:
     """Each inventory name as matched (English stems, compact Korean), whether it is an acronym,
-    and its row. A row one of whose names the user's ontology itself uses is left out whole: its
-    names are synonyms of an attribute the ontology has ("version number" beside "latest version")."""
+    and its row. Names the user's ontology itself uses are left out, and so is a whole row whose
+    main name, or two of whose names, it uses (see :func:`retriever.open_set.same_attribute`)."""
     taken = {n for p in profiles() for n in p.names_en} | {k for p in profiles() for k in p.names_ko}
     out: list[tuple[tuple[str, ...] | str, bool, Attribute]] = []
     for row in inventory():
@@ -766,9 +766,12 @@ def _inventory_keys() -> tuple[tuple[tuple[str, ...] | str, bool, Attribute], ..
             (_ko_key(name) if has_hangul(name) else tuple(content_words(name)), name.isupper())
             for name in (*row.en, *row.ko)
         ]
-        if any(key in taken for key, _ in keys):
+        used = [key in taken for key, _ in keys]
+        if same_attribute(row, used):
             continue
-        out.extend((key, acronym, row) for key, acronym in keys if key)
+        out.extend(
+            (key, acronym, row) for (key, acronym), hit in zip(keys, used, strict=True) if key and not hit
+        )
     return tuple(out)
 
 

@@ -57,6 +57,17 @@ def inventory(path: Path | None = None) -> tuple[Attribute, ...]:
     return tuple(rows)
 
 
+def same_attribute(row: Attribute, hits: list[bool]) -> bool:
+    """Whether an inventory row is an attribute the ontology has, given which of its names
+    (English then Korean) a property uses: its main name, or two of its names. One shared word
+    alone is not enough: "partner" (an organisation's) does not make a spouse a partner."""
+    if not hits:
+        return False
+    main_en = hits[0]
+    main_ko = bool(row.ko) and len(hits) > len(row.en) and hits[len(row.en)]
+    return main_en or main_ko or sum(hits) >= 2
+
+
 @dataclass(frozen=True)
 class OpenSet:
     """The inventory names left after pruning, with their vectors (unit rows)."""
@@ -68,16 +79,19 @@ class OpenSet:
 
     @classmethod
     def build(cls, vectors: np.ndarray, descriptions: np.ndarray, calibration: Calibration) -> OpenSet:
-        """The inventory (``vectors``: one row per :func:`inventory_names` entry) without the rows
-        one of whose names is within ``calibration.prune`` of a property description."""
+        """The inventory (``vectors``: one row per :func:`inventory_names` entry) without the names
+        within ``calibration.prune`` of a property description, and without the rows that are
+        then the same attribute as a property (:func:`same_attribute`)."""
         owners = tuple(row for row in inventory() for _ in (*row.en, *row.ko))
         names = inventory_names()
         if not owners or descriptions.size == 0:
             return cls(owners, vectors, names, calibration)
         near = ((vectors @ descriptions.T).max(axis=1) >= calibration.prune).tolist()
-        # a row is a synonym set: one name near a property's description makes all of it that property
-        same = {id(o) for o, n in zip(owners, near, strict=True) if n}
-        keep = [id(o) not in same for o in owners]
+        by_row: dict[int, list[bool]] = {}
+        for owner, hit in zip(owners, near, strict=True):
+            by_row.setdefault(id(owner), []).append(hit)
+        same = {id(row) for row in inventory() if same_attribute(row, by_row.get(id(row), []))}
+        keep = [id(o) not in same and not n for o, n in zip(owners, near, strict=True)]
         return cls(
             tuple(o for o, k in zip(owners, keep, strict=True) if k),
             vectors[np.asarray(keep, dtype=bool)],

@@ -170,3 +170,13 @@ def test_the_word_after_which_is_the_asked_class_word() -> None:
     assert word_after_which("Which nation is it in?") == "nation"
     assert word_after_which("What kind of care is it?") == "care"
     assert word_after_which("What is it?") is None
+
+
+def test_one_shared_word_does_not_make_an_inventory_row_a_property() -> None:
+    from retriever.open_set import Attribute, same_attribute
+
+    spouse = Attribute("spouse", ("spouse", "wife", "husband", "partner"), ("배우자", "아내"))
+    assert not same_attribute(spouse, [False, False, False, True, False, False])  # "partner" only
+    assert same_attribute(spouse, [True, False, False, False, False, False])  # its main name
+    assert same_attribute(spouse, [False, False, False, False, True, False])  # its main Korean name
+    assert same_attribute(spouse, [False, True, False, True, False, False])  # two of its names
