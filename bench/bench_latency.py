@@ -68,7 +68,6 @@ def make_engine(config: str, kg: Any, retriever: Any) -> Any:
     if option not in ("", "free") or (threads and not threads.isdigit()):
         raise SystemExit(f"bad configuration {config!r} (use WEIGHTS[@THREADS][+free])")
 
-    retriever.pin_threads = option != "free"  # free: the numeric libraries' own thread counts
     backend = LlamaCppBackend(threads=int(threads) if threads else None, weights=weights)
     return AnswerEngine(kg=kg, retriever=retriever, backend=backend)
 
@@ -143,8 +142,12 @@ def main() -> None:
     kg = KnowledgeGraph.load()
     retriever = Retriever(kg)
     engines = {config: make_engine(config, kg, retriever) for config in configs}
+    # the engines share one retriever: "+free" (the numeric libraries' own thread counts) is set
+    # before each of its calls
+    pinned = {config: config.partition("+")[2] != "free" for config in configs}
     warm_s: dict[str, float] = {}
     for config, engine in engines.items():
+        retriever.pin_threads = pinned[config]
         t = time.perf_counter()
         engine.warm(tuple(modes))
         warm_s[config] = round(time.perf_counter() - t, 1)
@@ -160,6 +163,7 @@ def main() -> None:
                 order = configs[turn % len(configs) :] + configs[: turn % len(configs)]
                 turn += 1
                 for config in order:
+                    retriever.pin_threads = pinned[config]
                     answer = engines[config].ask(question, mode, args.max_tokens).to_json()
                     answers[config][mode].append(answer)
         console.print(f"repeat {repeat + 1}/{args.repeats} done (load {os.getloadavg()[0]:.1f})")
