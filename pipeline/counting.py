@@ -73,7 +73,7 @@ def _by_mention(question: str, classes: tuple[str, ...]) -> list[str]:
     """The asked classes, the one named first after the count word first ("how many countries
     ... facilities": countries)."""
     text = question.casefold()
-    start = min((m.start() for m in (_COUNT_EN.search(question),) if m), default=text.find(_COUNT_KO))
+    start = min((m.start() for m in (_COUNT_EN.search(text),) if m), default=text.find(_COUNT_KO))
 
     def position(name: str) -> int:
         cls = CLASS_BY_NAME[name]
@@ -94,10 +94,11 @@ STRONG = 0.9  # an asked numeric property this near the strongest asked property
 
 
 def asks_a_count(question: str) -> bool:
-    """ "How many ...", "몇 ...": a count, not an amount ("how much", "얼마") or a year ("몇 년도")."""
+    """ "How many ...", "몇 ...": a count, not an amount ("how much", "얼마"), a year ("몇 년도")
+    or an ordinal ("몇 번째")."""
     if "when" in asked_types(question):
         return False
-    return bool(_COUNT_EN.search(question)) or _COUNT_KO in question
+    return bool(_COUNT_EN.search(question)) or bool(re.search(rf"{_COUNT_KO}(?!\s*번째)", question))
 
 
 def _stored_number(grounding: Grounding, subject: str) -> bool:
@@ -170,7 +171,8 @@ def states_count(answer: str, count: Count, lang: Lang) -> bool:
     if re.search(rf"(?<!\d){n}(?!\d)", answer):
         return True
     if lang == "ko":
-        counters = "|".join(map(re.escape, ("개", "곳", "군데", CLASS_BY_NAME[count.cls].label_ko)))
+        cls = CLASS_BY_NAME[count.cls]
+        counters = "|".join(map(re.escape, ("개", "곳", "군데", "국", cls.label_ko, *cls.alt_ko)))
         return n < len(_NUMBER_WORDS_KO) and bool(
             re.search(rf"{_NUMBER_WORDS_KO[n]}\s*(?:{counters})", answer)
         )

@@ -601,7 +601,7 @@ class AnswerEngine:
         if (
             verification.status == "contradicted"
             or not generated
-            or ((answerable or count) and (refused or missed))
+            or ((answerable or count is not None) and (refused or missed))
         ):
             fallback = graph_answer(grounding, question)
             if fallback:

@@ -485,15 +485,20 @@ def asked_types(question: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+_YEAR_IN_WHICH = re.compile(r"\byear (?:in which|when|that)\b", re.IGNORECASE)
+_WHEN_KO_ASKED = re.compile(r"언제(?![나든])|몇\s*년(?!\s*(?:동안|째|간))|(?<![0-9])(?:연도|년도)")
 _WH_EN = re.compile(r"\b(?:what|which|who|whom|whose|where|when|how|why)\b(?:\s+year\b)?", re.IGNORECASE)
 
 
 def asks_when(question: str) -> bool:
-    """Whether the question asks for a time: its first question word is "when" / "what year"
-    (not "what happens when ..."); Korean 언제 / 몇 년."""
+    """Whether the question asks for a time: its first question word is "when" / "what year",
+    or it asks for "the year in which" (not "what happens when ..."); Korean 언제 (not 언제나),
+    몇 년 (not the duration 몇 년 동안/째), 연도/년도 (not a year given, 2020년도)."""
     text = nfc(question)
     if has_hangul(text):
-        return any(w in text for w in _WHEN_KO)
+        return bool(_WHEN_KO_ASKED.search(text))
+    if _YEAR_IN_WHICH.search(text):
+        return True
     first = _WH_EN.search(text)
     word = first.group(0).lower() if first else ""
     return word.startswith("when") or word.endswith("year")

@@ -77,19 +77,21 @@ class MeaningSpace:
 
     def _embedded(self) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
-            if self._matrices is None:
+            if self._matrices is None or self._open_set is None:
                 encode, key = self.encoder.encode, self.encoder.id
-                self._matrices = (
+                matrices = (
                     cached_vectors(key, self._rows.texts, encode),
                     np.asarray(self._rows.owners, dtype=np.int64),
                 )
                 names = inventory_names()
-                vectors = cached_vectors(key, names, encode) if names else self._matrices[0][:0]
-                self._open_set = OpenSet.build(vectors, self._matrices[0], self.encoder.calibration)
+                vectors = cached_vectors(key, names, encode) if names else matrices[0][:0]
+                open_set = OpenSet.build(vectors, matrices[0], self.encoder.calibration)
+                self._matrices, self._open_set = matrices, open_set  # together: a failure leaves neither
             return self._matrices
 
     def warm(self) -> None:
         self._embedded()
+        self._classes()
 
     def match(self, text: str, lang: str) -> Match:
         """Every property's standing for the question ``text`` (entity names already removed)."""
@@ -100,20 +102,23 @@ class MeaningSpace:
         other = self._open_set.rejects(query, float(best.max()), lang)
         return Match(standout(best, self.encoder.calibration), best, other)
 
+    def _classes(self) -> np.ndarray:
+        with self._lock:
+            if self._class_matrix is None:
+                texts = self._class_rows.texts if self._class_rows is not None else ()
+                self._class_matrix = cached_vectors(self.encoder.id, texts, self.encoder.encode)
+            return self._class_matrix
+
     def nearest_class(self, word: str) -> str | None:
         """The class a word names by meaning ("나라" for a class labelled 국가), when it is near
         enough one class's label and clearly nearer it than any other class's."""
         if self._class_rows is None or not self._class_rows.texts:
             return None
         calibration = self.encoder.calibration
-        with self._lock:
-            if self._class_matrix is None:
-                self._class_matrix = cached_vectors(
-                    self.encoder.id, self._class_rows.texts, self.encoder.encode
-                )
+        matrix = self._classes()
         query = np.asarray(self.encoder.encode([word], True), dtype=np.float32)[0]
         owners = np.asarray(self._class_rows.owners, dtype=np.int64)
-        best = _best_per_owner(self._class_matrix @ query, owners, len(self._class_names))
+        best = _best_per_owner(matrix @ query, owners, len(self._class_names))
         order = np.argsort(-best)
         top = float(best[order[0]])
         runner_up = float(best[order[1]]) if len(order) > 1 else -1.0

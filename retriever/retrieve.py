@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -90,6 +90,7 @@ def links_to(asked: list[str], cls: str, values: list[str]) -> set[str]:
     }
 
 
+@cache
 def functional_properties() -> frozenset[str]:
     return frozenset(p.name for p in PROPERTIES if p.functional)
 
@@ -181,10 +182,16 @@ class Retriever:
                 )
         return list(out.values())
 
-    def _through(self, entities: list[LinkedEntity], intent: Intent) -> list[LinkedEntity]:
+    def _through(
+        self, entities: list[LinkedEntity], intent: Intent, question: str = ""
+    ) -> list[LinkedEntity]:
         """Reach the subject through the entity the question names ("Priya Raman's institute, what
         country is it in": the institute she heads): when the asked property cannot apply to a
-        linked entity's class, its neighbours whose class it applies to join, one hop away."""
+        linked entity's class, its neighbours whose class it applies to join, one hop away.
+
+        A place asked through a link goes through that link only ("where is it headquartered"),
+        else through the entity's functional links (its one headquarters); beside a named place
+        only the neighbours in it join ("its clinic in Hakata"), unless the question is yes/no."""
         asked = [p for p, w in intent.predicates.items() if w >= HOP_MIN_WEIGHT]
         if not asked:
             return entities
@@ -437,7 +444,7 @@ class Retriever:
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
         entities = self._site_by_place(entities, links, intent, question)  # the named site first:
-        entities = self._through(entities, intent)  # its owner is then reached from it, not hopped
+        entities = self._through(entities, intent, question)  # its owner is then reached from it
         candidates = self._candidates(entities, intent, lang) if entities else []
         timings["intent_ms"] = _ms(t)
 

@@ -20,6 +20,9 @@ def test_a_time_is_asked_by_the_first_question_word() -> None:
     assert asks_when("언제 설립됐나요?")
     assert not asks_when("What happens when it is unsure?")
     assert not asks_when("Who was CEO when it was founded?")
+    assert asks_when("What was the year when she took over as CEO?")
+    assert not asks_when("언제나 친절한가요?") and not asks_when("몇 년 동안 운영했나요?")
+    assert not asks_when("2020년도에 대표는 누구였나요?") and asks_when("설립 연도는요?")
     from retriever.intent import asked_types
 
     assert "when" in asked_types("Tell me the year in which it was founded.")
