@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -35,25 +36,43 @@ def save_safetensors_atomic(path: Path, arrays: dict[str, Any]) -> None:
         raise
 
 
+def copy_atomic(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` through a temp file and a rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def save_checkpoint(
     adapter_dir: Path,
     step: int,
     adapter_weights: dict[str, Any],
     optimizer_state: dict[str, Any],
     meta: dict[str, Any],
+    best: Path | None = None,
 ) -> None:
-    """Write the step's weights and optimizer state, then point ``checkpoint.json`` at them."""
+    """Write the step's weights and optimizer state (and a copy of the best weights so far, when
+    training keeps the best), then point ``checkpoint.json`` at them."""
     folder = adapter_dir / CHECKPOINT_DIR
     weights_name, optimizer_name = f"{step:07d}_adapters.safetensors", f"{step:07d}_optimizer.safetensors"
     save_safetensors_atomic(folder / weights_name, adapter_weights)
     save_safetensors_atomic(folder / optimizer_name, optimizer_state)
+    files = {"weights": weights_name, "optimizer": optimizer_name}
+    if best is not None:
+        files["best"] = f"{step:07d}_best.safetensors"
+        copy_atomic(best, folder / files["best"])
     previous = read_checkpoint(adapter_dir)
-    write_json(
-        folder / CHECKPOINT_JSON, {"step": step, "weights": weights_name, "optimizer": optimizer_name, **meta}
-    )
+    write_json(folder / CHECKPOINT_JSON, {"step": step, **files, **meta})
     if previous and previous["step"] != step:  # keep only the newest checkpoint
-        for key in ("weights", "optimizer"):
-            (folder / previous[key]).unlink(missing_ok=True)
+        for key in ("weights", "optimizer", "best"):
+            if previous.get(key):
+                (folder / previous[key]).unlink(missing_ok=True)
 
 
 def read_checkpoint(adapter_dir: Path) -> dict[str, Any] | None:

@@ -27,7 +27,9 @@ import lora  # noqa: F401  (loads OpenBLAS before mlx)
 from lora.adapters import ADAPTER_CONFIG, ADAPTER_WEIGHTS
 from lora.chat_format import render_messages
 from lora.checkpoint import (
+    CHECKPOINT_DIR,
     assign_by_path,
+    copy_atomic,
     load_checkpoint_arrays,
     read_checkpoint,
     save_checkpoint,
@@ -272,6 +274,8 @@ def train(
             ) from exc
         history = list(checkpoint.get("history", []))
         val_initial = checkpoint.get("val_loss_initial")
+        if config.patience > 0 and checkpoint.get("best"):  # not a best saved after the checkpoint
+            copy_atomic(adapter_dir / CHECKPOINT_DIR / checkpoint["best"], adapter_dir / ADAPTER_WEIGHTS)
 
     adapter_dir.mkdir(parents=True, exist_ok=True)
     config.adapter_path = str(adapter_dir)
@@ -336,9 +340,12 @@ def train(
             "val_loss_initial": val_initial,
         }
         adapter_weights = dict(tree_flatten(model.trainable_parameters()))
-        save_checkpoint(adapter_dir, step, adapter_weights, dict(tree_flatten(optimizer.state)), meta)
-        if not keep_best:
-            save_safetensors_atomic(adapter_dir / ADAPTER_WEIGHTS, adapter_weights)
+        best = adapter_dir / ADAPTER_WEIGHTS
+        if not keep_best or not best.is_file():  # no finite validation loss yet: the current weights
+            save_safetensors_atomic(best, adapter_weights)
+        # the best weights go into the checkpoint too: a resumed run restores them with its history
+        optimizer_flat = dict(tree_flatten(optimizer.state))
+        save_checkpoint(adapter_dir, step, adapter_weights, optimizer_flat, meta, best if keep_best else None)
         write_curve(adapter_dir, loss_curve(history, val_initial), plot=False)
 
     from lora.progress import TrainProgress

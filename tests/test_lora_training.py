@@ -85,6 +85,28 @@ def test_early_stopping_keeps_the_best_step_and_refuses_to_resume(tmp_path: Path
         train(TrainConfig(adapter_path=str(adapter)), resume=True, resume_iters=20, show_progress=False)
 
 
+def test_a_resumed_run_restores_the_best_weights_of_its_checkpoint(tmp_path: Path) -> None:
+    """Weights saved as best after the last checkpoint belong to the abandoned part of a killed run:
+    resuming restores the best weights stored with the checkpoint."""
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    from lora.train import TrainConfig, train
+
+    data = small_fact_data(tmp_path, FACTS)
+    adapter = tmp_path / "adapter"
+    settings = dict(data=str(data), adapter_path=str(adapter), num_layers=1, batch_size=2, steps_per_report=1)
+    never = dict(steps_per_eval=1, save_every=4, patience=100, min_delta=1000.0)  # the best stays step 0
+    train(TrainConfig(iters=4, **settings, **never), show_progress=False)  # type: ignore[arg-type]
+    weights = adapter / "adapters.safetensors"
+    stale = {k: np.ones_like(v) for k, v in load_file(weights).items()}
+    save_file(stale, str(weights))  # as if a later best had been saved, then the run killed
+    result = train(TrainConfig(adapter_path=str(adapter)), resume=True, resume_iters=6, show_progress=False)
+    assert result.steps == 6 and result.best_step == 0
+    kept = load_file(weights)
+    assert all(not v.any() for k, v in kept.items() if k.endswith("lora_b"))  # step 0's, not the stale ones
+
+
 def test_killed_training_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     data = small_fact_data(tmp_path, FACTS)
     adapter = tmp_path / "adapter"
