@@ -1,8 +1,9 @@
 """The web page in a real headless browser (Debian's chromium driven by Playwright) against
 ``python -m pipeline serve`` started as a process, with the real embedded model.
 
-Screenshots go to ``reports/ui/``. The server runs with ``--queue-size 0``: one generation
-at a time and none waiting, so a second concurrent question gets a real 429.
+Screenshots go to ``$AXLAB_UI_SHOTS`` (``reports/ui`` refreshes the README's), else to a temp
+folder. The server runs with ``--queue-size 0``: one generation at a time and none waiting, so a
+second concurrent question gets a real 429.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -32,7 +34,9 @@ from pipeline.standard_questions import eval_questions
 
 pytestmark = pytest.mark.model
 
-SHOTS = REPO_ROOT / "reports" / "ui"
+# the screenshots the README shows are refreshed on request (AXLAB_UI_SHOTS=reports/ui); a plain
+# run writes them under the temp folder, so running the tests leaves no tracked file modified
+SHOTS = Path(os.environ.get("AXLAB_UI_SHOTS") or Path(tempfile.gettempdir()) / "axlab-ui-shots")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
