@@ -29,6 +29,7 @@ from ontology.roles import is_place_class, location_properties, place_class, sit
 from ontology.schema import CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 from pipeline.abstain import answering_facts
 from pipeline.counting import count_asked
+from pipeline.exclusion import excluded
 from pipeline.grounding import Grounding
 
 ClaimStatus = Literal["supported", "unsupported", "contradicted"]
@@ -308,11 +309,15 @@ def focus_sites(grounding: Grounding) -> set[str]:
 
 def target_facts(grounding: Grounding) -> list[Fact]:
     """The facts an answer should state: the primary answering facts about the named office if the
-    question names one, a place for "where", of the asked class if any are."""
+    question names one, not those giving what it sets aside ("other than Asia"), a place for
+    "where", of the asked class if any are."""
     specific = primary_facts(grounding)
     sites = focus_sites(grounding)
     if sites:
         specific = [f for f in specific if _involves(f, sites)] or specific
+    aside = excluded(grounding)
+    if aside:  # "a continent other than Asia": not the fact that gives Asia
+        specific = [f for f in specific if f.object not in aside] or specific
     if set(grounding.intent) & location_properties():  # "where": the answer is a place, not the office
         places = [
             f

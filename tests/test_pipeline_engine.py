@@ -355,3 +355,15 @@ def test_an_answer_giving_the_graph_count_stands_and_a_stored_number_is_not_coun
     assert count_asked(grounding) is None  # the headcount is stored: nothing to count
     grounding = engine.ground("How much did SolverX raise in its Series B?", "en")
     assert count_asked(grounding) is None  # an amount, not a count
+
+
+def test_what_the_question_sets_aside_is_not_the_answer(shared: dict, adapters: dict) -> None:
+    from pipeline.exclusion import excluded
+
+    engine, _ = make(shared, adapters, "SolverX has an office in Asia.")
+    answer = engine.ask("Which continent besides Asia has a SolverX office?", "hybrid")
+    assert answer.verification is not None and answer.verification["status"] == "fallback"
+    assert "North America" in answer.answer or "Europe" in answer.answer
+    grounding = engine.ground("솔버엑스가 아시아 말고 사무소를 둔 대륙은 어디인가요?", "ko")
+    assert excluded(grounding) == {"Asia"}
+    assert excluded(engine.ground("Which continent is the R&D center in?", "en")) == set()
