@@ -196,9 +196,12 @@ class Retriever:
         if not asked:
             return entities
         known = {e.id for e in entities}
-        places_named = {
-            e.id for e in entities if is_place_class(self.classes.get(e.id))
-        }  # "the clinic in Hakata"
+        # "the clinic in Hakata" names where the subject is; "Is her institute in Canada?" asks it
+        places_named = (
+            set()
+            if is_polar_question(question)
+            else {e.id for e in entities if is_place_class(self.classes.get(e.id))}
+        )
         out = list(entities)
         for entity in entities:
             cls = self.classes.get(entity.id)
