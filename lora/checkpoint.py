@@ -8,12 +8,11 @@ previous checkpoint or the new one, never a mix.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from lora.atomic import replacing
 from lora.errors import LoraError
 from lora.rows import write_json
 
@@ -25,28 +24,14 @@ def save_safetensors_atomic(path: Path, arrays: dict[str, Any]) -> None:
     """``mx.save_safetensors`` to a temp file beside ``path``, then ``os.replace``."""
     import mlx.core as mx
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".safetensors", dir=path.parent)
-    os.close(handle)
-    try:
+    with replacing(path, ".safetensors") as tmp:
         mx.save_safetensors(tmp, arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def copy_atomic(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` through a temp file and a rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-    os.close(handle)
-    try:
+    with replacing(target, target.suffix) as tmp:
         shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_checkpoint(

@@ -6,12 +6,11 @@ continues the curve of the run it resumes.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from lora.atomic import replacing
 from lora.rows import write_json
 
 CURVE_JSON = "loss_curve.json"
@@ -62,13 +61,6 @@ def plot_curve(curve: dict[str, list[Any]], path: Path) -> bool:
     axes.grid(alpha=0.3)
     if axes.get_legend_handles_labels()[0]:
         axes.legend()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(handle)
-    try:
+    with replacing(path, ".png") as tmp:
         figure.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return True

@@ -8,12 +8,11 @@ hybrid adapter: prompts that carry retrieved graph context) and train on them wi
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from lora.atomic import replacing
 from lora.errors import LoraError
 from ontology.jsonl import json_lines
 
@@ -77,27 +76,13 @@ def read_chat_jsonl(path: Path) -> list[ChatRow]:
 
 def write_jsonl(path: Path, rows: Sequence[Any]) -> None:
     """Write one JSON object per line, atomically (temp file + ``os.replace``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def write_json(path: Path, obj: Any) -> None:
     """Write a JSON document atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(obj, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8") as out:
+        json.dump(obj, out, ensure_ascii=False, indent=2)
+        out.write("\n")
