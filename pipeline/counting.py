@@ -21,6 +21,9 @@ from pipeline.grounding import Grounding
 from pipeline.prompt import Lang
 from retriever.intent import asked_types
 
+_COUNT_EN = re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE)
+_COUNT_KO = "몇"
+STRONG = 0.9  # an asked numeric property this near the strongest asked property is what is asked
 _NUMBER_WORDS_EN = [
     "zero",
     "one",
@@ -88,11 +91,6 @@ def _by_mention(question: str, classes: tuple[str, ...]) -> list[str]:
     return sorted((c for c in classes if c in CLASS_BY_NAME), key=position)
 
 
-_COUNT_EN = re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE)
-_COUNT_KO = "몇"
-STRONG = 0.9  # an asked numeric property this near the strongest asked property is what is asked
-
-
 def asks_a_count(question: str) -> bool:
     """ "How many ...", "몇 ...": a count, not an amount ("how much", "얼마"), a year ("몇 년도")
     or an ordinal ("몇 번째")."""
@@ -130,19 +128,20 @@ def count_asked(grounding: Grounding, question: str = "") -> Count | None:
     subject = subjects[0]
     if _stored_number(grounding, subject):
         return None
-    for cls in _by_mention(question, grounding.answer_classes)[:1]:  # what is counted, not what it is in
-        predicates = _predicates(grounding, cls)
-        members: dict[str, Fact] = {}
-        for fact in (*grounding.facts, *grounding.subject_facts):
-            if fact.subject != subject or fact.object_is_literal:
-                continue
-            if predicates is not None and fact.predicate not in predicates:
-                continue
-            if _is_a(grounding, fact.object, cls):
-                members.setdefault(fact.object, fact)
-        if members:
-            return Count(subject, cls, tuple(members), tuple(members.values()))
-    return None
+    mentioned = _by_mention(question, grounding.answer_classes)
+    if not mentioned:
+        return None
+    cls = mentioned[0]  # what is counted, not what it is in
+    predicates = _predicates(grounding, cls)
+    members: dict[str, Fact] = {}
+    for fact in (*grounding.facts, *grounding.subject_facts):
+        if fact.subject != subject or fact.object_is_literal:
+            continue
+        if predicates is not None and fact.predicate not in predicates:
+            continue
+        if _is_a(grounding, fact.object, cls):
+            members.setdefault(fact.object, fact)
+    return Count(subject, cls, tuple(members), tuple(members.values())) if members else None
 
 
 def _plural(word: str) -> str:

@@ -61,9 +61,9 @@ NARROWER_LOCATION = 0.5  # a location property with a narrower domain than the g
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*|\d+|[가-힣]+")
 
 # Generic English and Korean question words (language, not domain).
+_YEAR_IN_WHICH = re.compile(r"\byear (?:in which|when|that)\b", re.IGNORECASE)  # "the year in which"
 _WHEN_EN = re.compile(
-    r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bhow long ago\b|\byear (?:in which|when|that)\b",
-    re.I,
+    r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bhow long ago\b|" + _YEAR_IN_WHICH.pattern, re.I
 )
 _WHERE_EN = re.compile(r"\bwhere(?:abouts)?\b", re.I)
 _HOW_MANY_EN = re.compile(r"\bhow (?:many|much|big|large|fast|long)\b|\bnumber of\b|\bsize of\b", re.I)
@@ -485,7 +485,6 @@ def asked_types(question: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-_YEAR_IN_WHICH = re.compile(r"\byear (?:in which|when|that)\b", re.IGNORECASE)
 _WHEN_KO_ASKED = re.compile(r"언제(?![나든])|몇\s*년(?!\s*(?:동안|째|간))|(?<![0-9])(?:연도|년도)")
 _WH_EN = re.compile(r"\b(?:what|which|who|whom|whose|where|when|how|why)\b(?:\s+year\b)?", re.IGNORECASE)
 
@@ -781,7 +780,7 @@ def _inventory_keys() -> tuple[tuple[tuple[str, ...] | str, bool, Attribute], ..
 
 
 def _nearest(
-    cosines: dict[str, float], entity_classes: Sequence[str], types: Sequence[str] = (), lead: float = 0.01
+    cosines: dict[str, float], entity_classes: Sequence[str], types: Sequence[str], lead: float
 ) -> str | None:
     """The property nearest by meaning among those that apply to the named entities and hold
     the kind of value the question word asks for ("how much": a number), when it leads the
@@ -953,7 +952,9 @@ class IntentReader:
             and not classes
             and not _TRUSTED_TYPES & set(types)
         ):
-            guess = _nearest(nearest, entity_classes, types, self.nearest_lead(lang_of(text)))
+            space = self._space(lang_of(text))  # ``nearest`` is empty without one
+            lead = space.encoder.calibration.nearest_lead if space is not None else 0.0
+            guess = _nearest(nearest, entity_classes, types, lead)
             if guess is not None:  # no property stands out, but one is clearly nearest and fits
                 ordered = {guess: 1.0}
             else:  # the question's own words name nothing the ontology has
@@ -994,10 +995,6 @@ class IntentReader:
             dict(zip(names, found.cosine.tolist(), strict=True)),
             found.elsewhere,
         )
-
-    def nearest_lead(self, lang: str) -> float:
-        space = self._space(lang)
-        return space.encoder.calibration.nearest_lead if space is not None else 0.01
 
 
 @cache

@@ -1,10 +1,11 @@
 """Matching a question to the ontology's properties by meaning, in one encoder's vector space.
 
 Each property is described by sentences (its labels, altLabels, comment, its domain's label);
-the question is embedded once and each property scores its best cosine over its own rows. Encoders differ in scale (e5's cosines sit
-around 0.8 for anything, MiniLM's around 0.3), so the thresholds come with the encoder
-(:class:`retriever.encoders.Calibration`). The space also holds the open-set inventory
-(:mod:`retriever.open_set`) embedded by the same encoder.
+the question is embedded once and each property scores its best cosine over its own rows.
+Encoders differ in scale (e5's cosines sit around 0.8 for anything, MiniLM's around 0.3), so the
+thresholds come with the encoder (:class:`retriever.encoders.Calibration`). The space also holds
+the open-set inventory (:mod:`retriever.open_set`) and the class labels, embedded by the same
+encoder.
 """
 
 from __future__ import annotations
