@@ -94,25 +94,84 @@ def _cls(grounding: Grounding, entity_id: str) -> str:
     return info.cls if info else ""
 
 
+def _place_subject(grounding: Grounding, places: list[str]) -> str | None:
+    """The place a yes/no question asks about when it names one first and another after it ("Is
+    Pangyo, where ..., part of Seoul?", "판교는 서울에 속하나요?"): the question opens on its name."""
+    if len(places) < 2:
+        return None
+    first = places[0]
+    info = grounding.entities.get(first)
+    text = grounding.question.strip()
+    if info is None or not text:
+        return None
+    names = sorted((n for n in info.names() if n), key=len, reverse=True)
+    if grounding.question_lang == "ko":
+        return first if any(text.startswith(n) for n in names) else None
+    opening = re.match(r"\s*(?:is|are|was|were)\s+(?:the\s+)?", text, re.IGNORECASE)
+    rest = text[opening.end() :].casefold() if opening else ""
+    return first if any(rest.startswith(n.casefold()) for n in names) else None
+
+
+def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
+    """The location properties a yes/no question asks: those asked nearly as strongly as the
+    strongest; a place reached through an asked link ("is any of its sites in P": the chain
+    ``hasSite o locatedIn``) before the subject's own; a named office is simply located."""
+    if sites:  # an office is located somewhere; only a company "has an office in"
+        return place_predicates()[:1]
+    weights = grounding.intent_weights
+    strongest = max(weights.values(), default=0.0)
+    through = [
+        p
+        for p in place_predicates()
+        if strongest
+        and any(weights.get(first, 0.0) >= 0.85 * strongest for first, _ in PROPERTY_BY_NAME[p].chains)
+    ]
+    if through:
+        return through
+    top = max((weights.get(p, 0.0) for p in place_predicates()), default=0.0)
+    return [p for p in place_predicates() if top and weights.get(p, 0.0) >= 0.85 * top] or list(
+        place_predicates()
+    )
+
+
+def _unlinked_place(grounding: Grounding) -> str | None:
+    """A name the knowledge does not have, asked as the place ("Is SolverX in France?"), when a
+    location property is what the question asks most strongly."""
+    if not _asks_location(grounding):
+        return None
+    return next(
+        (
+            name
+            for name in grounding.unknown_entities
+            if re.search(rf"\bin\s+(?:the\s+)?{re.escape(name)}", grounding.question, re.IGNORECASE)
+        ),
+        None,
+    )
+
+
 def polar_place_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     """(yes?, the fact that shows it) for "is X in P" / "does X have an office in P", else None.
 
-    X is the office the question names, else the company; P the places it names. The answer is
-    yes when a location fact (asserted or inferred) puts X in P; no when X's location facts
-    are known and none does, shown by the fact that places X in a place of P's kind.
+    X is the office the question names, else a place it opens on, else the company; P the
+    places it names. The answer is yes when a location fact (asserted or inferred) puts X in P;
+    no when X's location facts are known and none does, shown by the fact that places X in a
+    place of P's kind. Over the user's knowledge the world is closed: a place it does not
+    contain ("in France") holds none of its things, so the answer is no, shown by the top
+    location fact.
     """
     places = [e for e in grounding.linked if _kind(grounding, e) == place_class()]
-    if not places:
+    unlinked = None if places else _unlinked_place(grounding)
+    if not places and unlinked is None:
         return None
     sites = focus_sites(grounding)
-    subjects = sites or {e for e in grounding.linked if _kind(grounding, e) not in (place_class(), "")}
-    weights = grounding.intent_weights
-    top = max((weights.get(p, 0.0) for p in place_predicates()), default=0.0)
-    predicates = [p for p in place_predicates() if top and weights.get(p, 0.0) >= 0.85 * top] or list(
-        place_predicates()
-    )
-    if sites:  # an office is located somewhere; only a company "has an office in"
-        predicates = place_predicates()[:1]
+    subject_place = None if sites else _place_subject(grounding, places)
+    if subject_place is not None:
+        subjects = {subject_place}
+        places = places[1:]
+        predicates = [p for p in (hierarchy_property(),) if p]
+    else:
+        subjects = sites or {e for e in grounding.linked if _kind(grounding, e) not in (place_class(), "")}
+        predicates = _asked_place_predicates(grounding, sites)
     facts = _place_facts(grounding, subjects, predicates)
     if not facts:
         return None
@@ -122,6 +181,46 @@ def polar_place_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     asked_classes = {_cls(grounding, p) for p in places}
     same_kind = [f for f in facts if _cls(grounding, f.object) in asked_classes]
     return False, (same_kind or facts)[0]
+
+
+def closed_world_place(grounding: Grounding) -> bool:
+    """Whether a yes/no question asks if something is in a place the knowledge does not contain
+    and the graph can answer "no" ("Is SolverX in France?"), rather than "I don't know France"."""
+    return (
+        is_polar(grounding.question, grounding.question_lang)
+        and _unlinked_place(grounding) is not None
+        and polar_place_verdict(grounding) is not None
+    )
+
+
+def place_in_place(grounding: Grounding) -> bool:
+    """Whether a yes/no question asks if one place is in another ("판교는 서울에 속하나요?") and
+    the graph's place hierarchy answers it (the question names no entity of the organisation)."""
+    places = [e for e in grounding.linked if _kind(grounding, e) == place_class()]
+    return (
+        is_polar(grounding.question, grounding.question_lang)
+        and _asks_location(grounding)
+        and _place_subject(grounding, places) is not None
+        and any(_named_as_place(grounding, p) for p in places[1:])
+        and polar_place_verdict(grounding) is not None
+    )
+
+
+def _asks_location(grounding: Grounding) -> bool:
+    weights = grounding.intent_weights
+    return bool(weights) and max(weights, key=lambda p: weights[p]) in location_properties()
+
+
+def _named_as_place(grounding: Grounding, entity_id: str) -> bool:
+    """Whether the question names the entity as where something is: "in/of/within X" ("X에")."""
+    info = grounding.entities.get(entity_id)
+    names = [n for n in (info.names() if info else ()) if n]
+    if grounding.question_lang == "ko":
+        return any(f"{n}에" in grounding.question for n in names)
+    return any(
+        re.search(rf"\b(?:in|of|within)\s+(?:the\s+)?{re.escape(n)}", grounding.question, re.IGNORECASE)
+        for n in names
+    )
 
 
 def graph_answer(grounding: Grounding, question: str = "") -> str:
@@ -135,7 +234,17 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
         verdict = polar_place_verdict(grounding)
         if verdict is not None:
             yes, fact = verdict
-            return f"{(_YES if yes else _NO)[lang]} {with_chain(fact, grounding, lang)}"
+            shown = with_chain(fact, grounding, lang)
+            unlinked = None if yes else _unlinked_place(grounding)
+            if unlinked is not None:  # closed world: say what the knowledge lacks, then where it is
+                subject = grounding.label(fact.subject, lang)
+                lacks = (
+                    f"지식에는 {subject}이(가) {unlinked}에 있다는 정보가 없습니다."
+                    if lang == "ko"
+                    else f"The knowledge does not place {subject} in {unlinked}."
+                )
+                return f"{_NO[lang]} {lacks} {shown}"
+            return f"{(_YES if yes else _NO)[lang]} {shown}"
     top = fallback_fact(grounding)
     if top is None:
         return ""

@@ -42,7 +42,7 @@ from pipeline.abstain import (
     is_abstention,
 )
 from pipeline.backends import backend_label
-from pipeline.compose import graph_answer, polarity_conflict, unanswered
+from pipeline.compose import closed_world_place, graph_answer, place_in_place, polarity_conflict, unanswered
 from pipeline.counting import count_asked, states_count
 from pipeline.errors import AxlabError
 from pipeline.grounding import EntityInfo, Grounding
@@ -496,6 +496,11 @@ class AnswerEngine:
         timings["retrieve"] = _ms(t)
 
         decision: GateDecision | None = gate(grounding) if spec.uses_graph else None
+        if decision is not None and (
+            (decision.kind == "unknown_entity" and closed_world_place(grounding))
+            or (decision.route == "general" and place_in_place(grounding))
+        ):
+            decision = GateDecision("grounded", "a yes/no question about a place that the graph answers")
         context: list[dict[str, Any]] = []
         messages: list[Message] = plain_messages(text, instructions)
         if decision is not None and decision.route == "abstain":

@@ -440,7 +440,10 @@ class Retriever:
         elif intent.asks_site:  # "SolverX's Tokyo office": a place with no site, as "an office in Tokyo"
             slots = tuple(name for name in named if names_a_site(question, name))
             intent = replace(intent, site_places=tuple(dict.fromkeys((*intent.site_places, *slots))))
-            strangers = tuple(name for name in named if name not in slots and name not in intent.site_places)
+            site_named = any(self.classes.get(e.id) in site_classes() for e in entities if e.via is None)
+            strangers = tuple(  # "Is its Munich office in France?": the place, not a site, is unknown
+                name for name in named if site_named or (name not in slots and name not in intent.site_places)
+            )
         else:  # "SolverX's Series A": a named thing the knowledge does not contain
             strangers = named
         absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang)

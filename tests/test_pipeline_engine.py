@@ -195,6 +195,36 @@ def test_yes_no_place_question_answered_by_the_graph(
     assert answer.answer.startswith(expected)
 
 
+@pytest.mark.parametrize(
+    ("question", "opening", "shown"),
+    [
+        # a place the knowledge does not contain holds none of its things (closed world)
+        ("Is the SolverX US office located in Canada?", "No. The knowledge does not place", "North America"),
+        ("Is SolverX in France?", "No. The knowledge does not place SolverX in France.", "South Korea"),
+        # "any of its sites": through the site link's chain, not the company's own address
+        ("Are any of SolverX's sites in Gyeonggi-do?", "Yes.", "Pangyo"),
+        # a place asked about another place: the hierarchy answers, no organisation named
+        ("Is Palo Alto part of Bavaria?", "No. Palo Alto is part of California", "Santa Clara County"),
+        ("뮌헨은 독일에 속하나요?", "네. 뮌헨은 독일에 속한다", "바이에른"),
+    ],
+)
+def test_yes_no_place_questions_the_graph_decides(
+    shared: dict, adapters: dict, question: str, opening: str, shown: str
+) -> None:
+    engine, _ = make(shared, adapters, "")
+    answer = engine.ask(question, "graph")
+    assert not answer.abstained and answer.answer.startswith(opening) and shown in answer.answer
+
+
+def test_a_yes_no_question_about_no_place_gets_no_place_verdict(shared: dict, adapters: dict) -> None:
+    engine, _ = make(shared, adapters, "")
+    partner = engine.ask("Is SolverX a partner of Siemens?", "graph")  # no location asked
+    assert partner.abstained and partner.abstention is not None
+    assert partner.abstention["kind"] == "unknown_entity"
+    bigger = engine.ask("Is Seoul bigger than Munich?", "graph")  # two places, no "in"
+    assert not bigger.answer.startswith(("Yes", "No"))
+
+
 def test_yes_no_answer_agreeing_with_the_graph_stands(shared: dict, adapters: dict) -> None:
     engine, _ = make(shared, adapters, "Yes, SolverX has an office in Munich, Germany.")
     answer = engine.ask("Does SolverX have an office in Germany?", "hybrid")
