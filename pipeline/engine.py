@@ -42,11 +42,12 @@ from pipeline.abstain import (
     is_abstention,
 )
 from pipeline.backends import backend_label
-from pipeline.compose import closed_world_place, graph_answer, place_in_place, polarity_conflict, unanswered
+from pipeline.compose import graph_answer, polarity_conflict, unanswered
 from pipeline.counting import count_asked, states_count
 from pipeline.errors import AxlabError
 from pipeline.grounding import EntityInfo, Grounding
 from pipeline.modes import MODE_SPECS, check_mode, default_adapter
+from pipeline.polar_place import closed_world_place, place_in_place
 from pipeline.prompt import (
     MAX_QUESTION_CHARS,
     MAX_SYSTEM_CHARS,
