@@ -17,7 +17,7 @@ from kg.facts import Fact
 from ontology.roles import hierarchy_property, location_properties, place_class
 from ontology.schema import PROPERTY_BY_NAME
 from pipeline.grounding import Grounding
-from pipeline.verify import entity_kind, focus_sites
+from pipeline.verify import PRIMARY_SHARE, entity_kind, focus_sites
 from retriever.polar import is_polar
 
 
@@ -55,6 +55,18 @@ def _cls(grounding: Grounding, entity_id: str) -> str:
     return info.cls if info else ""
 
 
+def _linked_places(grounding: Grounding) -> list[str]:
+    return [e for e in grounding.linked if _kind(grounding, e) == place_class()]
+
+
+def _named_after(question: str, names: Iterable[str], prepositions: str) -> bool:
+    """Whether one of the names follows one of the prepositions ("in the X")."""
+    return any(
+        re.search(rf"\b(?:{prepositions})\s+(?:the\s+)?{re.escape(n)}", question, re.IGNORECASE)
+        for n in names
+    )
+
+
 def _asks_location(grounding: Grounding) -> bool:
     weights = grounding.intent_weights
     return bool(weights) and max(weights, key=lambda p: weights[p]) in location_properties()
@@ -66,10 +78,7 @@ def _named_as_place(grounding: Grounding, entity_id: str) -> bool:
     names = [n for n in (info.names() if info else ()) if n]
     if grounding.question_lang == "ko":
         return any(f"{n}에" in grounding.question for n in names)
-    return any(
-        re.search(rf"\b(?:in|of|within)\s+(?:the\s+)?{re.escape(n)}", grounding.question, re.IGNORECASE)
-        for n in names
-    )
+    return _named_after(grounding.question, names, "in|of|within")
 
 
 def _place_subject(grounding: Grounding, places: list[str]) -> str | None:
@@ -102,12 +111,14 @@ def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
         p
         for p in place_predicates()
         if strongest
-        and any(weights.get(first, 0.0) >= 0.85 * strongest for first, _ in PROPERTY_BY_NAME[p].chains)
+        and any(
+            weights.get(first, 0.0) >= PRIMARY_SHARE * strongest for first, _ in PROPERTY_BY_NAME[p].chains
+        )
     ]
     if through:
         return through
     top = max((weights.get(p, 0.0) for p in place_predicates()), default=0.0)
-    return [p for p in place_predicates() if top and weights.get(p, 0.0) >= 0.85 * top] or list(
+    return [p for p in place_predicates() if top and weights.get(p, 0.0) >= PRIMARY_SHARE * top] or list(
         place_predicates()
     )
 
@@ -118,12 +129,7 @@ def unlinked_place(grounding: Grounding) -> str | None:
     if not _asks_location(grounding):
         return None
     return next(
-        (
-            name
-            for name in grounding.unknown_entities
-            if re.search(rf"\bin\s+(?:the\s+)?{re.escape(name)}", grounding.question, re.IGNORECASE)
-        ),
-        None,
+        (name for name in grounding.unknown_entities if _named_after(grounding.question, (name,), "in")), None
     )
 
 
@@ -137,7 +143,7 @@ def polar_place_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     contain ("in France") holds none of its things, so the answer is no, shown by the top
     location fact.
     """
-    places = [e for e in grounding.linked if _kind(grounding, e) == place_class()]
+    places = _linked_places(grounding)
     unlinked = None if places else unlinked_place(grounding)
     if not places and unlinked is None:
         return None
@@ -174,7 +180,7 @@ def closed_world_place(grounding: Grounding) -> bool:
 def place_in_place(grounding: Grounding) -> bool:
     """Whether a yes/no question asks if one place is in another ("판교는 서울에 속하나요?") and
     the graph's place hierarchy answers it (the question names no entity of the organisation)."""
-    places = [e for e in grounding.linked if _kind(grounding, e) == place_class()]
+    places = _linked_places(grounding)
     return (
         is_polar(grounding.question, grounding.question_lang)
         and _asks_location(grounding)
