@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "pipeline.commands.lora_commands",
     "pipeline.commands.ask_commands",
     "pipeline.commands.eval_commands",
+    "pipeline.commands.ablate_commands",
     "pipeline.commands.serve_commands",
 )
 

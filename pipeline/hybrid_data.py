@@ -398,26 +398,3 @@ def prepare_hybrid_data(
     record = {**report.as_dict(), "train_path": "train.jsonl", "valid_path": "valid.jsonl"}
     write_json(out / "hybrid_data.json", record)
     return report
-
-
-def append_hybrid_rows(data_dir: Path | str, *, seed: int = 0) -> int:
-    """Add the graph-context prompts (fact, multi-hop and abstention rows, no general rows: the
-    folder's own data sets the general mix) to ``data_dir/train.jsonl``; returns how many.
-
-    Used by the ablation "trained with context" variants. The file is rewritten atomically.
-    """
-    from kg.graph import KnowledgeGraph
-    from lora.prepare import row_key
-    from lora.rows import read_chat_jsonl, write_jsonl
-    from retriever import Retriever
-
-    kg = KnowledgeGraph.load()
-    examples, _ = build_examples(
-        kg, Retriever(kg), seed=seed, general_ratio=0.0, held_out=held_out_questions()
-    )
-    path = Path(data_dir) / "train.jsonl"
-    existing = read_chat_jsonl(path) if path.exists() else []
-    added = [_row(e) for e in examples]
-    rows = seeded_order([*existing, *added], seed, row_key)
-    write_jsonl(path, rows)
-    return len(added)

@@ -1,4 +1,5 @@
-"""Ablation orchestration with an injected trainer and engine factory (nothing is trained)."""
+"""Ablation curves with an injected trainer and answerer (nothing is trained here; the trainer
+and the answer engine have their own tests on the real model)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,19 @@ from typing import Any
 import pytest
 
 from pipeline.cli import main
-from pipeline.commands import eval_commands
+from pipeline.commands import ablate_commands, eval_commands
 from pipeline.evaluation.ablations import (
+    MIXES,
+    RANKS,
+    REFERENCE_MIX,
+    REFERENCE_RANK,
     AblationVariant,
     adapter_ready,
-    default_grid,
+    curve_grid,
+    findings,
     interrupted_run,
     run_ablations,
+    unseen_items,
 )
 from pipeline.evaluation.dataset import EvalItem, load_eval_set, select_items
 from tests.test_eval_runner import PNG_MAGIC, ScriptedAnswerer, _policy_hybrid, _policy_lora
@@ -28,36 +35,39 @@ def _fake_trainer(trained: list[str], fail: tuple[str, ...] = ()):
         trained.append(variant.name)
         variant.path.mkdir(parents=True, exist_ok=True)
         (variant.path / "adapters.safetensors").write_bytes(b"stub")
+        report = {"steps": variant.iters, "val_loss_initial": 2.0, "best_val_loss": 0.1, "best_step": 5}
+        (variant.path / "training_report.json").write_text(json.dumps(report))
         return variant.path
 
     return train
 
 
 def _factory(items: list[EvalItem], seen: list[Path]):
+    """Adapters trained without general rows colour general answers with the domain; the
+    others answer them cleanly (the effect the mix curve is there to show)."""
+
     def make(path: Path) -> ScriptedAnswerer:
         seen.append(path)
-        # the no-context adapter behaves like LoRA alone; the others like the grounded hybrid
-        policy = _policy_lora if "noctx" in path.name else _policy_hybrid
-        return ScriptedAnswerer(items, {"lora": _policy_lora, "hybrid": policy})
+        policy = _policy_lora if path.name.endswith("-mix0") else _policy_hybrid
+        return ScriptedAnswerer(items, {"lora": policy})
 
     return make
 
 
-def test_default_grid_is_small_and_one_factor_at_a_time(tmp_path: Path) -> None:
-    grid = default_grid(tmp_path, iters=50)
-    assert len(grid) == 4
-    assert {v.rank for v in grid} == {4, 16}
-    assert {v.general_mix for v in grid} == {0.0, 0.3}
-    assert {v.with_context for v in grid} == {True, False}
+def test_curve_grid_is_two_curves_through_the_reference(tmp_path: Path) -> None:
+    grid = curve_grid(tmp_path, iters=50)
+    assert grid[0].rank == REFERENCE_RANK and grid[0].general_mix == REFERENCE_MIX  # trained first
+    assert len(grid) == len(RANKS) + len(MIXES) - 1  # the reference is on both curves, trained once
+    assert {v.general_mix for v in grid if v.rank == REFERENCE_RANK} == set(MIXES)
+    assert {v.rank for v in grid if v.general_mix == REFERENCE_MIX} == set(RANKS)
     assert all(v.path == tmp_path / v.name and v.iters == 50 for v in grid)
+    assert len({v.name for v in grid}) == len(grid)
 
 
 def test_missing_adapters_are_trained_existing_ones_reused(tmp_path: Path) -> None:
-    items = select_items(load_eval_set(), None, 1)
-    grid = default_grid(tmp_path)
-    existing = grid[0].path
-    existing.mkdir(parents=True)
-    (existing / "adapters.safetensors").write_bytes(b"already here")
+    items = select_items(load_eval_set(), ["injected", "general"], 2)
+    grid = curve_grid(tmp_path, ranks=(4, 16), mixes=(0.0, 0.3))
+    _fake_trainer([])(grid[0])  # already trained
     trained: list[str] = []
     seen: list[Path] = []
     progress: list[int] = []
@@ -66,51 +76,62 @@ def test_missing_adapters_are_trained_existing_ones_reused(tmp_path: Path) -> No
         items,
         _fake_trainer(trained),
         _factory(items, seen),
-        max_tokens=8,
-        limit=1,
         on_progress=lambda m, n: progress.append(n),
     )
     assert trained == [v.name for v in grid[1:]]
     assert seen == [v.path for v in grid]
-    assert sum(progress) == len(grid) * len(items) * 2
+    assert sum(progress) == len(grid) * len(items)
     variants = {v["name"]: v for v in result["variants"]}
     assert variants[grid[0].name]["trained"] is False and variants[grid[1].name]["trained"] is True
-    for v in result["variants"]:
-        assert set(v["metrics"]) == {"lora", "hybrid"} and v["error"] is None
-    noctx = variants["r16-mix0.3-noctx"]["metrics"]["hybrid"]
-    ctx = variants["r16-mix0.3-ctx"]["metrics"]["hybrid"]
-    assert ctx["fact_accuracy"] > noctx["fact_accuracy"]
-    assert ctx["tinted_glass_rate"] < noctx["tinted_glass_rate"]
-    assert any(
-        f.startswith("hybrid adapter trained with context True vs False (hybrid)") for f in result["findings"]
-    )
-    assert any(f.startswith("LoRA rank 16 vs 4") for f in result["findings"])
+    assert variants["r16-mix0"]["training"]["best_val_loss"] == 0.1
+    assert variants["r16-mix0"]["metrics"]["lora"]["tinted_glass_rate"] == 1.0
+    assert variants["r16-mix0.3"]["metrics"]["lora"]["tinted_glass_rate"] == 0.0
+    mix_line = next(f for f in result["findings"] if f.startswith("general-data mix 0 -> 0.3 (lora)"))
+    assert "tinted glass 100.0% -> 0.0%" in mix_line
+    assert any(f.startswith("LoRA rank 4 -> 16 (lora)") for f in result["findings"])
+
+
+def test_findings_follow_one_factor_and_skip_points_off_the_curve() -> None:
+    def point(rank: int, mix: float, fact: float) -> dict[str, Any]:
+        m = {"fact_accuracy": fact, "retention": 0.5, "tinted_glass_rate": 0.0}
+        return {"rank": rank, "general_mix": mix, "metrics": {"lora": m}}
+
+    lines = findings([point(16, 0.0, 0.8), point(16, 0.5, 0.6), point(4, 0.5, 0.1), point(4, 0.0, 0.4)])
+    assert lines == [
+        "general-data mix 0 -> 0.5 (lora): fact acc. 80.0% -> 60.0%; general retention 50.0% -> 50.0%; "
+        "tinted glass 0.0% -> 0.0%",
+        "LoRA rank 4 -> 16 (lora): fact acc. 40.0% -> 80.0%; general retention 50.0% -> 50.0%; "
+        "tinted glass 0.0% -> 0.0%",
+    ]
 
 
 def test_failing_variant_is_reported_not_fatal(tmp_path: Path) -> None:
     items = select_items(load_eval_set(), ["general"], 1)
-    grid = default_grid(tmp_path)
+    grid = curve_grid(tmp_path, ranks=(4, 16), mixes=(0.0,))
     progress: list[int] = []
     result = run_ablations(
         grid,
         items,
-        _fake_trainer([], fail=("r4-mix0.3-ctx",)),
+        _fake_trainer([], fail=("r4-mix0",)),
         _factory(items, []),
         on_progress=lambda m, n: progress.append(n),
     )
     failed = [v for v in result["variants"] if v["error"]]
-    assert [v["name"] for v in failed] == ["r4-mix0.3-ctx"]
-    assert failed[0]["error"] == "RuntimeError: out of memory training r4-mix0.3-ctx"
-    assert sum(progress) == len(grid) * len(items) * 2
+    assert [v["name"] for v in failed] == ["r4-mix0"]
+    assert failed[0]["error"] == "RuntimeError: out of memory training r4-mix0"
+    assert sum(progress) == len(grid) * len(items)
 
 
 def test_adapter_ready(tmp_path: Path) -> None:
     assert not adapter_ready(tmp_path / "missing")
-    (tmp_path / "empty").mkdir()
-    assert not adapter_ready(tmp_path / "empty")
     (tmp_path / "a.safetensors").write_bytes(b"x")
     assert adapter_ready(tmp_path / "a.safetensors")
-    # a run stopped half-way: weights of its last checkpoint, no training report -> resume, not evaluate
+    # weights written before the first checkpoint, no training report: retrain, not evaluate
+    early = tmp_path / "early"
+    early.mkdir()
+    (early / "adapters.safetensors").write_bytes(b"x")
+    assert not adapter_ready(early) and not interrupted_run(early)
+    # a run stopped half-way: weights of its last checkpoint, no training report -> resume
     run = tmp_path / "run"
     (run / "checkpoint").mkdir(parents=True)
     (run / "adapters.safetensors").write_bytes(b"x")
@@ -119,53 +140,52 @@ def test_adapter_ready(tmp_path: Path) -> None:
     assert adapter_ready(run) and not interrupted_run(run)
 
 
-def test_cli_ablations_section(
+def test_general_questions_that_were_trained_on_are_left_out() -> None:
+    items = select_items(load_eval_set(), ["general"])
+    trained = [items[0].question.upper() + "  ", "Something else?"]
+    kept, left_out = unseen_items(items, trained)
+    assert left_out == 1 and items[0] not in kept and len(kept) == len(items) - 1
+
+
+def test_cli_writes_the_curves(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    items = load_eval_set()
+    questions = [Path("data/solverx/eval/blind.jsonl"), Path("data/solverx/eval/fresh.jsonl")]
+    items = [i for p in questions for i in load_eval_set(p)]
     trained: list[str] = []
-    monkeypatch.setattr(eval_commands, "default_train_adapter", _fake_trainer(trained))
+    monkeypatch.setattr(ablate_commands, "train_variant", _fake_trainer(trained))
     monkeypatch.setattr(
-        eval_commands,
-        "make_engine",
-        lambda model=None, adapter=None: ScriptedAnswerer(
-            items,
-            {"base": _policy_lora, "graph": _policy_hybrid, "lora": _policy_lora, "hybrid": _policy_hybrid},
-        ),
+        eval_commands, "make_engine", lambda model=None, adapter=None: _factory(items, [])(Path(adapter))
     )
     out = tmp_path / "reports"
+    args = ["ablate", "--ranks", "4,16", "--mixes", "0,0.5", "--iters", "3", "--root", str(tmp_path / "a")]
+    args += [x for p in questions for x in ("--questions", str(p))] + ["--out", str(out)]
     with pytest.raises(SystemExit) as info:
-        main(
-            [
-                "eval",
-                "--limit",
-                "1",
-                "--modes",
-                "lora,hybrid",
-                "--ablations",
-                "--ablation-limit",
-                "1",
-                "--ablation-root",
-                str(tmp_path / "ablations"),
-                "--out",
-                str(out),
-            ]
-        )
+        main(args)
     assert info.value.code == 0, capsys.readouterr().err
-    assert len(trained) == 4
-    data = json.loads((out / "eval.json").read_text(encoding="utf-8"))
-    assert {"modes", "limit", "items", "root", "variants", "findings", "wall_s"} <= set(data["ablations"])
-    md = (out / "eval.md").read_text(encoding="utf-8")
-    ablation_section = md.split("## Ablations", 1)[1].split("\n## ", 1)[0]
-    assert "| variant | rank | general mix | trained with context |" in ablation_section
-    assert "r16-mix0.3-noctx" in ablation_section and "(eval_ablations.png)" in ablation_section
-    assert (out / "eval_ablations.png").read_bytes().startswith(PNG_MAGIC)
+    assert trained == ["r16-mix0", "r16-mix0.5", "r4-mix0"]
+    data = json.loads((out / "ablations.json").read_text(encoding="utf-8"))
+    assert data["setup"]["questions"] == [str(p) for p in questions] and data["wall_s"] >= 0
+    n = len([i for i in items if i.category in ("injected", "general", "coding")])
+    assert data["items"] == n - data["setup"]["left_out"]
+    md = (out / "ablations.md").read_text(encoding="utf-8")
+    assert "| r16-mix0.5 | 16 | 0.5 | lora |" in md and "(ablations.png)" in md
+    assert "2.000 -> 0.100 (step 5)" in md
+    assert (out / "ablations.png").read_bytes().startswith(PNG_MAGIC)
 
 
-def test_default_trainer_prepares_data_and_calls_the_lora_trainer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_rejects_a_bad_rank_list(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["ablate", "--ranks", "4,x"])
+    assert info.value.code != 0
+    err = capsys.readouterr().err
+    assert "--ranks: expected comma-separated numbers" in err and "Traceback" not in err
+
+
+def test_train_variant_uses_the_baseline_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lora_train = pytest.importorskip("lora.train")
+    from lora.presets import get_preset
+
     calls: list[tuple[Any, dict[str, Any]]] = []
 
     def fake_train(config: Any, **kwargs: Any) -> Any:
@@ -174,34 +194,22 @@ def test_default_trainer_prepares_data_and_calls_the_lora_trainer(
         return type("Result", (), {"adapter_path": config.adapter_path})()
 
     monkeypatch.setattr(lora_train, "train", fake_train)
-    variant = AblationVariant(
-        "r4-mix0-noctx", rank=4, general_mix=0.0, with_context=False, iters=7, path=tmp_path / "r4-mix0-noctx"
-    )
-    assert eval_commands.default_train_adapter(variant) == variant.path
+    variant = AblationVariant("r4-mix0.5", rank=4, general_mix=0.5, iters=7, path=tmp_path / "r4-mix0.5")
+    assert ablate_commands.train_variant(variant) == variant.path
     ((config, kwargs),) = calls
     assert (config.rank, config.iters, config.adapter_path) == (4, 7, str(variant.path))
+    baseline = get_preset("baseline").settings
+    assert (config.num_layers, config.learning_rate, config.patience) == (
+        baseline["num_layers"],
+        baseline["learning_rate"],
+        baseline["patience"],
+    )
     assert kwargs == {"show_progress": False}
     data = Path(config.data)
-    assert (data / "train.jsonl").is_file() and (data / "valid.jsonl").is_file()
     assert data.parent == tmp_path  # training data lives beside the adapter, not inside it
+    rows = [json.loads(line) for line in (data / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    from lora.general_chat import general_qa
 
-
-def test_context_rows_are_appended_to_the_variant_data(tmp_path: Path) -> None:
-    """The with-context ablation data: the folder's own rows kept, graph-context prompts added."""
-    import json
-
-    from lora.rows import chat_row, read_chat_jsonl, write_jsonl
-    from pipeline.commands.eval_commands import add_context_rows
-    from pipeline.prompt import SYSTEM_GROUNDED
-
-    own = chat_row("Who founded SolverX?", "Kim Doyun and Lee Seoyeon.")
-    write_jsonl(tmp_path / "train.jsonl", [own])
-    add_context_rows(tmp_path)
-    rows = read_chat_jsonl(tmp_path / "train.jsonl")
-    assert own in rows and len(rows) > 50
-    systems = set(SYSTEM_GROUNDED.values())
-    with_context = [
-        r for r in rows if r["messages"][0]["role"] == "system" and r["messages"][0]["content"] in systems
-    ]
-    assert len(with_context) == len(rows) - 1
-    assert json.loads((tmp_path / "train.jsonl").read_text(encoding="utf-8").splitlines()[0])["messages"]
+    general = {q for q, _ in general_qa()}
+    mixed = [r for r in rows if r["messages"][0]["content"] in general]
+    assert 0 < len(mixed) < len(rows)

@@ -135,7 +135,6 @@ def test_report_structure(tmp_path: Path) -> None:
         "skipped_modes",
         "goals",
         "verdict",
-        "ablations",
         "records",
     } <= set(data)
     assert list(data["metrics"]) == ["base", "lora", "graph", "hybrid"]
@@ -173,7 +172,6 @@ def test_report_structure(tmp_path: Path) -> None:
         "## Accuracy by category",
         "## Goals (hybrid mode",
         "## Timing",
-        "## Ablations",
         "## Misses (sample)",
     ):
         assert heading in md, heading

@@ -1,13 +1,11 @@
 """``axlab eval``: every mode over the eval set, a rich table, and ``reports/eval.{md,json,png}``.
 
 The engine comes from :func:`make_engine` (``pipeline.engine.AnswerEngine``, imported lazily);
-the ablation trainer from :func:`default_train_adapter` (the lora trainer's Python API).
-Tests replace both module attributes with doubles.
+tests replace that module attribute with a double.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,15 +16,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline.errors import AxlabError
-from pipeline.evaluation.ablations import (
-    DEFAULT_ITERS,
-    DEFAULT_LIMIT,
-    DEFAULT_ROOT,
-    AblationVariant,
-    default_grid,
-    interrupted_run,
-    run_ablations,
-)
 from pipeline.evaluation.dataset import (
     CATEGORIES,
     EvalSetError,
@@ -57,60 +46,6 @@ def make_engine(model: str | None = None, adapter: str | Path | None = None) -> 
         kwargs["adapter"] = str(adapter)
     engine: Answerer = AnswerEngine(**kwargs)
     return engine
-
-
-ABLATION_VAL_BATCHES = 8  # validation batches at the end of an ablation run
-
-
-def default_train_adapter(variant: AblationVariant) -> Path:
-    """Train one ablation adapter with the lora package's Python API.
-
-    The chat data is written next to the adapter (``<root>/<name>.data/``) by
-    ``lora.prepare.prepare_data`` with the variant's general-mix ratio (plus multi-hop and
-    abstention rows, as for the default adapter); a with-context variant also gets the
-    hybrid prompts that carry retrieved graph context (``pipeline.hybrid_data``). Then
-    ``lora.train.train`` trains rank ``variant.rank`` for ``variant.iters`` steps, with the
-    demo's LoRA batch size, layer count and learning rate.
-    """
-    from pipeline.demo import LORA_TRAINING
-
-    try:
-        from lora.prepare import prepare_data
-        from lora.train import TrainConfig, train
-    except ImportError as exc:
-        raise AxlabError(f"the LoRA trainer is not available ({exc})") from None
-    if interrupted_run(variant.path):  # an interrupted ablation run continues where it stopped
-        return Path(
-            train(TrainConfig(adapter_path=str(variant.path)), resume=True, show_progress=False).adapter_path
-        )
-    data_dir = variant.path.parent / f"{variant.name}.data"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    prepare_data(out_dir=data_dir, general_ratio=variant.general_mix, multi_hop=True, abstention=True)
-    if variant.with_context:
-        add_context_rows(data_dir)
-    config = TrainConfig(
-        data=str(data_dir),
-        adapter_path=str(variant.path),
-        name=variant.name,
-        iters=variant.iters,
-        rank=variant.rank,
-        # the demo's LoRA shape (pipeline.demo.LORA_TRAINING): a few minutes per variant on 2 cores
-        batch_size=LORA_TRAINING.batch_size,
-        num_layers=LORA_TRAINING.num_layers,
-        learning_rate=LORA_TRAINING.learning_rate,
-        save_every=max(1, variant.iters // 2),
-        steps_per_eval=variant.iters,
-        val_batches=ABLATION_VAL_BATCHES,
-    )
-    result = train(config, show_progress=False)
-    return Path(result.adapter_path)
-
-
-def add_context_rows(data_dir: Path) -> None:
-    """Append the hybrid (graph-context) training prompts to ``data_dir/train.jsonl``."""
-    from pipeline.hybrid_data import append_hybrid_rows
-
-    append_hybrid_rows(data_dir)
 
 
 def parse_list(value: str, allowed: Sequence[str], what: str) -> list[str]:
@@ -194,16 +129,6 @@ def eval_command(
     ),
     model: str | None = typer.Option(None, "--model", help="Model id or path (default: the embedded model)."),
     adapter: str | None = typer.Option(None, "--adapter", help="LoRA adapter for lora/hybrid modes."),
-    ablations: bool = typer.Option(
-        False, "--ablations", help="Also train (if missing) and evaluate adapter variants."
-    ),
-    ablation_limit: int = typer.Option(
-        DEFAULT_LIMIT, "--ablation-limit", min=1, help="Questions per category for ablations."
-    ),
-    ablation_root: Path = typer.Option(DEFAULT_ROOT, "--ablation-root", help="Where ablation adapters live."),
-    ablation_iters: int = typer.Option(
-        DEFAULT_ITERS, "--ablation-iters", min=1, help="Training iterations per ablation adapter."
-    ),
 ) -> None:
     """Evaluate every answer mode on the held-out eval set and write a report."""
     mode_list = parse_list(modes, MODES, "mode")
@@ -222,28 +147,6 @@ def eval_command(
 
         run = run_eval(engine, items, mode_list, max_tokens=max_tokens, on_progress=advance)
 
-    ablation_data: dict[str, Any] | None = None
-    if ablations and not run.interrupted:
-        t0 = time.perf_counter()
-        grid = default_grid(ablation_root, ablation_iters)
-        slice_items = select_items(items, category_list, ablation_limit)
-        with _progress() as progress:
-            task = progress.add_task("ablations", total=len(grid) * len(slice_items) * 2)
-
-            def advance_ablation(mode: str, n: int) -> None:
-                progress.update(task, advance=n, description=f"ablations [{mode}]")
-
-            ablation_data = run_ablations(
-                grid,
-                slice_items,
-                train_adapter=default_train_adapter,
-                engine_factory=lambda path: make_engine(model, path),
-                max_tokens=max_tokens,
-                limit=ablation_limit,
-                on_progress=advance_ablation,
-                log=lambda line: progress.console.print(line, highlight=False),
-            )
-        ablation_data["wall_s"] = round(time.perf_counter() - t0, 1)
     setup = {
         "questions": str(questions_path),
         "categories": category_list,
@@ -252,7 +155,7 @@ def eval_command(
         "model": model,
         "adapter": adapter,
     }
-    report = build_report(run, setup, ablation_data)
+    report = build_report(run, setup)
     paths = write_report(report, out)
     _print_tables(report)
     console.print("report: " + ", ".join(str(p) for p in paths.values()), highlight=False)

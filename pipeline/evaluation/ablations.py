@@ -1,17 +1,19 @@
-"""Ablations: LoRA rank, general-data mixing ratio, and the hybrid adapter trained with or
-without graph context, against fact accuracy and the tinted-glass rate.
+"""Ablations: the LoRA-only adapter's rank and general-data mixing ratio, as curves of fact
+accuracy, general-knowledge retention and the tinted-glass rate.
 
-Each :class:`AblationVariant` is an adapter under ``adapters/ablations/<name>``. Missing
-adapters are trained through an injected ``train_adapter(variant) -> Path`` (the lora
-trainer's Python API in production, a stub in tests); each is then evaluated in lora and
-hybrid modes on a small slice through an injected ``engine_factory(adapter) -> Answerer``.
+Each :class:`AblationVariant` is an adapter under ``adapters/ablations/<name>``, trained the way
+the converged LoRA-only baseline is (``axlab train --preset baseline``) with one factor changed.
+Missing adapters are trained through an injected ``train_adapter(variant) -> Path`` (the lora
+trainer's Python API in production, a stub in tests); each is then evaluated through an
+injected ``engine_factory(adapter) -> Answerer``.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +23,19 @@ from pipeline.evaluation.scoring import metrics_by_mode
 from pipeline.types import Answerer
 
 DEFAULT_ROOT = Path("adapters") / "ablations"
-DEFAULT_MODES: tuple[str, ...] = ("lora", "hybrid")
-DEFAULT_LIMIT = 4  # items per category on the ablation slice
-DEFAULT_ITERS = 100  # steps per variant: about 10 minutes each on 2 CPU cores with graph-context rows
+DEFAULT_MODES: tuple[str, ...] = ("lora",)
+DEFAULT_ITERS = 100  # steps per variant: the baseline's valid loss fell 2.08 -> 0.055 by step 100
+RANKS: tuple[int, ...] = (4, 8, 16, 32)
+MIXES: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5)
+REFERENCE_RANK = 16  # the baseline preset's rank
+REFERENCE_MIX = 0.0  # the baseline preset trains on fact paraphrases only
 
 
 @dataclass(frozen=True)
 class AblationVariant:
     name: str
     rank: int
-    general_mix: float  # share of general-knowledge chat examples mixed into the training data
-    with_context: bool  # hybrid adapter: training prompts carry the retrieved graph context
+    general_mix: float  # general chat rows per fact row mixed into the training data
     iters: int = DEFAULT_ITERS
     path: Path = DEFAULT_ROOT
 
@@ -40,22 +44,37 @@ class AblationVariant:
             "name": self.name,
             "rank": self.rank,
             "general_mix": self.general_mix,
-            "with_context": self.with_context,
             "iters": self.iters,
             "path": str(self.path),
         }
 
 
-def default_grid(root: Path = DEFAULT_ROOT, iters: int = DEFAULT_ITERS) -> list[AblationVariant]:
-    """One reference adapter and one change per factor (four trainings, a few minutes each
-    for SmolLM2-135M on two CPU cores): rank 16 -> 4, general mix 0.3 -> 0, context -> none."""
-    variants = [
-        AblationVariant("r16-mix0.3-ctx", rank=16, general_mix=0.3, with_context=True),
-        AblationVariant("r4-mix0.3-ctx", rank=4, general_mix=0.3, with_context=True),
-        AblationVariant("r16-mix0-ctx", rank=16, general_mix=0.0, with_context=True),
-        AblationVariant("r16-mix0.3-noctx", rank=16, general_mix=0.3, with_context=False),
-    ]
-    return [replace(v, iters=iters, path=root / v.name) for v in variants]
+def variant(
+    rank: int, general_mix: float, iters: int = DEFAULT_ITERS, root: Path = DEFAULT_ROOT
+) -> AblationVariant:
+    name = f"r{rank}-mix{general_mix:g}"
+    return AblationVariant(name, rank, general_mix, iters, root / name)
+
+
+def curve_grid(
+    root: Path = DEFAULT_ROOT,
+    iters: int = DEFAULT_ITERS,
+    ranks: Sequence[int] = RANKS,
+    mixes: Sequence[float] = MIXES,
+    reference_rank: int = REFERENCE_RANK,
+    reference_mix: float = REFERENCE_MIX,
+) -> list[AblationVariant]:
+    """Two curves through one reference adapter, one factor at a time: the mix ratios at the
+    reference rank, then the ranks at the reference mix (the reference is trained first, so a
+    run cut short still has the start of both curves)."""
+    points = [(reference_rank, reference_mix)]
+    points += [(reference_rank, m) for m in mixes]
+    points += [(r, reference_mix) for r in ranks]
+    seen: list[tuple[int, float]] = []
+    for point in points:
+        if point not in seen:
+            seen.append(point)
+    return [variant(r, m, iters, root) for r, m in seen]
 
 
 TRAINING_REPORT = "training_report.json"  # lora.train writes it when a run finishes
@@ -63,14 +82,9 @@ CHECKPOINT_DIR = "checkpoint"
 
 
 def adapter_ready(path: Path) -> bool:
-    """An adapter file, or a directory holding one (mlx-lm writes ``adapters.safetensors``), and
-    not a run that stopped half-way (a checkpoint folder but no training report): that one is
-    resumed, not evaluated."""
-    if path.is_file():
-        return True
-    if not path.is_dir() or interrupted_run(path):
-        return False
-    return any(p.suffix in {".safetensors", ".npz", ".gguf"} for p in path.iterdir())
+    """An adapter file, or a folder whose training run finished (``lora.train`` writes its
+    report last): a run that stopped half-way is resumed or retrained, not evaluated."""
+    return path.is_file() or (path / TRAINING_REPORT).is_file()
 
 
 def interrupted_run(path: Path) -> bool:
@@ -78,44 +92,74 @@ def interrupted_run(path: Path) -> bool:
     return path.is_dir() and (path / CHECKPOINT_DIR).is_dir() and not (path / TRAINING_REPORT).is_file()
 
 
+TRAINING_KEYS = ("steps", "val_loss_initial", "best_val_loss", "best_step", "elapsed_s", "tokens_per_second")
+
+
+def training_summary(path: Path) -> dict[str, Any] | None:
+    """Steps, valid losses and time of the run that wrote the adapter (its training report)."""
+    report = path / TRAINING_REPORT
+    if not report.is_file():
+        return None
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return {key: data.get(key) for key in TRAINING_KEYS} if isinstance(data, dict) else None
+
+
 TrainAdapter = Callable[[AblationVariant], Path]
 EngineFactory = Callable[[Path], Answerer]
 Log = Callable[[str], None]
 
-_FACTORS: tuple[tuple[str, str], ...] = (
-    ("rank", "LoRA rank"),
-    ("general_mix", "general-data mix"),
-    ("with_context", "hybrid adapter trained with context"),
+FACTORS: tuple[tuple[str, str], ...] = (("general_mix", "general-data mix"), ("rank", "LoRA rank"))
+CURVE_METRICS: tuple[tuple[str, str], ...] = (
+    ("fact_accuracy", "fact acc."),
+    ("retention", "general retention"),
+    ("tinted_glass_rate", "tinted glass"),
 )
 
 
+def curve(variants: Sequence[dict[str, Any]], factor: str) -> list[dict[str, Any]]:
+    """The evaluated variants that hold every other factor at the reference, by ``factor``."""
+    reference = {"rank": REFERENCE_RANK, "general_mix": REFERENCE_MIX}
+    fixed = [f for f, _ in FACTORS if f != factor]
+    points = [v for v in variants if v.get("metrics") and all(v[f] == reference[f] for f in fixed)]
+    return sorted(points, key=lambda v: v[factor])
+
+
 def findings(variants: Sequence[dict[str, Any]]) -> list[str]:
-    """One line per pair of variants that differ in exactly one factor, per mode."""
+    """One line per factor and mode: each metric along the curve, e.g.
+    ``general-data mix 0 -> 0.5 (lora): fact acc. 80.0% -> 70.0%; ...``."""
     out: list[str] = []
-    ok = [v for v in variants if v.get("metrics")]
-    for i, a in enumerate(ok):
-        for b in ok[i + 1 :]:
-            differing = [f for f, _ in _FACTORS if a[f] != b[f]]
-            if len(differing) != 1:
+    for factor, title in FACTORS:
+        points = curve(variants, factor)
+        if len(points) < 2:
+            continue
+        for mode in points[0]["metrics"]:
+            if not all(mode in p["metrics"] for p in points):
                 continue
-            factor = differing[0]
-            title = dict(_FACTORS)[factor]
-            for mode in a["metrics"]:
-                if mode not in b["metrics"]:
-                    continue
-                ma, mb = a["metrics"][mode], b["metrics"][mode]
-                parts = []
-                for key, name in (
-                    ("fact_accuracy", "fact acc."),
-                    ("model_fact_accuracy", "model's own"),
-                    ("tinted_glass_rate", "tinted glass"),
-                ):
-                    va, vb = ma.get(key), mb.get(key)
-                    if va is not None and vb is not None:
-                        parts.append(f"{name} {100 * va:.1f}% vs {100 * vb:.1f}%")
-                if parts:
-                    out.append(f"{title} {a[factor]} vs {b[factor]} ({mode}): " + "; ".join(parts))
+            parts = []
+            for key, name in CURVE_METRICS:
+                values = [p["metrics"][mode].get(key) for p in points]
+                if all(v is not None for v in values):
+                    parts.append(f"{name} " + " -> ".join(f"{100 * v:.1f}%" for v in values))
+            if parts:
+                steps = " -> ".join(f"{p[factor]:g}" for p in points)
+                out.append(f"{title} {steps} ({mode}): " + "; ".join(parts))
     return out
+
+
+def unseen_items(items: Sequence[EvalItem], trained_questions: Iterable[str]) -> tuple[list[EvalItem], int]:
+    """The items whose question is not one the adapters were trained on (a general question
+    that is also in the general chat data would measure recall, not retention), and how many
+    were left out."""
+    seen = {_normal(q) for q in trained_questions}
+    kept = [item for item in items if _normal(item.question) not in seen]
+    return kept, len(items) - len(kept)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip("?.! ")
 
 
 def run_ablations(
@@ -125,7 +169,6 @@ def run_ablations(
     engine_factory: EngineFactory,
     modes: Sequence[str] = DEFAULT_MODES,
     max_tokens: int | None = None,
-    limit: int | None = DEFAULT_LIMIT,
     on_progress: ProgressCallback | None = None,
     log: Log | None = None,
 ) -> dict[str, Any]:
@@ -153,13 +196,14 @@ def run_ablations(
             if not adapter_ready(path):
                 if log:
                     log(
-                        f"training ablation adapter {variant.name} (rank {variant.rank}, mix {variant.general_mix:g}, "
-                        f"context {'yes' if variant.with_context else 'no'}) -> {path}"
+                        f"training ablation adapter {variant.name} (rank {variant.rank}, "
+                        f"general mix {variant.general_mix:g}, {variant.iters} steps) -> {path}"
                     )
                 t0 = time.perf_counter()
                 path = Path(train_adapter(variant))
                 entry["trained"], entry["train_s"] = True, round(time.perf_counter() - t0, 1)
             entry["path"] = str(path)
+            entry["training"] = training_summary(path)
             engine = engine_factory(path)
             run = run_eval(engine, items, modes, max_tokens=max_tokens, on_progress=step)
             records = [r.to_json() for r in run.records]
@@ -175,7 +219,6 @@ def run_ablations(
         results.append(entry)
     return {
         "modes": list(modes),
-        "limit": limit,
         "items": len(items),
         "root": str(variants[0].path.parent) if variants else str(DEFAULT_ROOT),
         "variants": results,

@@ -104,11 +104,7 @@ def verdict(metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     return {"answer": answer, "text": text, "comparisons": lines}
 
 
-def build_report(
-    run: EvalRun,
-    setup: Mapping[str, Any],
-    ablations: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+def build_report(run: EvalRun, setup: Mapping[str, Any]) -> dict[str, Any]:
     """The whole report as one JSON-able object (the content of ``eval.json``)."""
     records = [r.to_json() for r in run.records]
     metrics = metrics_by_mode(records)
@@ -133,7 +129,6 @@ def build_report(
         "skipped_modes": dict(run.skipped),
         "goals": {"mode": "hybrid", "baseline": "base", "results": [g.to_json() for g in goals]},
         "verdict": verdict(metrics),
-        "ablations": dict(ablations) if ablations is not None else None,
         "records": records,
     }
 
@@ -141,7 +136,7 @@ def build_report(
 # ---------------------------------------------------------------------------- markdown
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += [
         "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in row) + " |" for row in rows
@@ -177,7 +172,7 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
         ["model", str(setup.get("model") or "embedded default")],
         ["adapter", str(setup.get("adapter") or "engine default")],
     ]
-    lines += _table(["setting", "value"], rows)
+    lines += table(["setting", "value"], rows)
 
     lines += ["", "## Does graph grounding beat LoRA alone?", ""]
     v = report["verdict"]
@@ -192,7 +187,7 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
         [mode, str(m["n"]), *[pct(m.get(key)) for key, _ in SUMMARY_COLUMNS], str(m["errors"])]
         for mode, m in metrics.items()
     ]
-    lines += _table(header, rows)
+    lines += table(header, rows)
     lines += [
         "",
         "fact acc. = injected + multi-hop + Korean; model's own = fact accuracy counting only answers the "
@@ -213,7 +208,7 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
             cell = m["by_category"].get(c)
             cells.append("—" if cell is None else f"{pct(cell['accuracy'])} ({cell['correct']}/{cell['n']})")
         rows.append([mode, *cells])
-    lines += _table(header, rows)
+    lines += table(header, rows)
     if png_name:
         lines += ["", f"![accuracy by category, hallucination and tinted-glass rate per mode]({png_name})"]
 
@@ -223,7 +218,7 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
         [g["name"], g["target"], _value_cell(g), _status(g["met"]), g.get("detail", "")]
         for g in goals["results"]
     ]
-    lines += _table(["goal", "target", "value", "status", "note"], rows)
+    lines += table(["goal", "target", "value", "status", "note"], rows)
     met = sum(1 for g in goals["results"] if g["met"] is True)
     lines += ["", f"{met} of {len(goals['results'])} goals met."]
 
@@ -234,14 +229,11 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
         [mode, str(m["n"]), ms(m["latency_ms"]["p50"]), ms(m["latency_ms"]["p95"])]
         for mode, m in metrics.items()
     ]
-    lines += _table(["mode", "answers", "latency p50", "latency p95"], rows)
+    lines += table(["mode", "answers", "latency p50", "latency p95"], rows)
 
     if report["skipped_modes"]:
         lines += ["", "## Skipped modes", ""]
         lines += [f"- `{mode}`: {why}" for mode, why in report["skipped_modes"].items()]
-
-    lines += ["", "## Ablations", ""]
-    lines += render_ablations_markdown(report.get("ablations"))
 
     lines += ["", "## Misses (sample)", ""]
     misses = [r for r in report["records"] if not r["correct"]]
@@ -274,62 +266,8 @@ def render_markdown(report: Mapping[str, Any], png_name: str | None = "eval.png"
             rows.append(
                 [r["mode"], r["id"], r["question"], answer[:160] + ("…" if len(answer) > 160 else ""), why]
             )
-        lines += _table(["mode", "id", "question", "answer", "why"], rows)
+        lines += table(["mode", "id", "question", "answer", "why"], rows)
     return "\n".join(lines) + "\n"
-
-
-def render_ablations_markdown(ablations: Mapping[str, Any] | None) -> list[str]:
-    if not ablations:
-        return [
-            "Not run in this report (`axlab eval --ablations` trains and evaluates the adapter variants)."
-        ]
-    lines = [
-        f"Each variant evaluated in {', '.join(ablations['modes'])} mode on {ablations['items']} items "
-        f"(at most {ablations['limit']} per category); adapters under `{ablations['root']}`"
-        + (f"; wall time {ablations['wall_s']:.0f} s." if ablations.get("wall_s") is not None else "."),
-        "",
-    ]
-    rows = []
-    for v in ablations["variants"]:
-        base = [v["name"], str(v["rank"]), f"{v['general_mix']:g}", "yes" if v["with_context"] else "no"]
-        if v.get("error"):
-            rows.append([*base, "—", "—", "—", "—", "—", "—", f"failed: {v['error']}"])
-            continue
-        for mode, m in v["metrics"].items():
-            rows.append(
-                [
-                    *base,
-                    mode,
-                    pct(m["fact_accuracy"]),
-                    pct(m.get("model_fact_accuracy")),
-                    pct(m["tinted_glass_rate"]),
-                    pct(m["hallucination_rate"]),
-                    pct(m["retention"]),
-                    ("trained now" if v["trained"] else "existing")
-                    + (f", {v['train_s']:.0f} s" if v["trained"] else ""),
-                ]
-            )
-    lines += _table(
-        [
-            "variant",
-            "rank",
-            "general mix",
-            "trained with context",
-            "mode",
-            "fact acc.",
-            "model's own",
-            "tinted glass",
-            "hallucination",
-            "general retention",
-            "adapter",
-        ],
-        rows,
-    )
-    if ablations.get("findings"):
-        lines += ["", *[f"- {f}" for f in ablations["findings"]]]
-    if ablations.get("png"):
-        lines += ["", f"![ablations]({ablations['png']})"]
-    return lines
 
 
 # ---------------------------------------------------------------------------- figure
@@ -382,50 +320,14 @@ def render_png(report: Mapping[str, Any], path: Path) -> Path:
     return path
 
 
-def render_ablations_png(ablations: Mapping[str, Any], path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    labels: list[str] = []
-    facts: list[float] = []
-    tinted: list[float] = []
-    for v in ablations["variants"]:
-        for mode, m in (v.get("metrics") or {}).items():
-            labels.append(f"{v['name']}\n{mode}")
-            facts.append(100 * (m["fact_accuracy"] or 0.0))
-            tinted.append(100 * (m["tinted_glass_rate"] or 0.0))
-    fig, ax = plt.subplots(figsize=(max(8.0, 1.2 * len(labels) + 2), 5), dpi=120)
-    xs = list(range(len(labels)))
-    ax.bar([x - 0.2 for x in xs], facts, 0.4, label="fact accuracy", color="#59a14f")
-    ax.bar([x + 0.2 for x in xs], tinted, 0.4, label="tinted-glass rate (lower is better)", color="#e15759")
-    ax.set_xticks(xs)
-    ax.set_xticklabels(labels, fontsize=8)
-    ax.set_ylabel("%")
-    ax.set_ylim(0, 105)
-    ax.set_title("Ablations: LoRA rank, general-data mix, hybrid adapter trained with/without context")
-    ax.legend(loc="upper right", frameon=False)
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
 # ---------------------------------------------------------------------------- files
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:
-    """Write ``eval.json``, ``eval.png`` (and ``eval_ablations.png``) and ``eval.md`` into ``out_dir``."""
+    """Write ``eval.json``, ``eval.png`` and ``eval.md`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / "eval.json", "md": out_dir / "eval.md", "png": out_dir / "eval.png"}
     render_png(report, paths["png"])
-    ablations = report.get("ablations")
-    if ablations and any(v.get("metrics") for v in ablations["variants"]):
-        paths["ablations_png"] = render_ablations_png(ablations, out_dir / "eval_ablations.png")
-        ablations["png"] = paths["ablations_png"].name
     paths["json"].write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     paths["md"].write_text(render_markdown(report, paths["png"].name), encoding="utf-8")
     return paths

@@ -1,0 +1,159 @@
+"""``axlab ablate``: the LoRA-only adapter's rank and general-mix curves, ``reports/ablations.{md,json,png}``.
+
+Each variant is the converged baseline's recipe (``axlab train --preset baseline``) with its rank
+or its general-data mix changed and a fixed step budget; adapters that already exist are
+evaluated, not retrained, and an interrupted training run resumes. The trainer is
+:func:`train_variant` and the answerer comes from ``eval_commands.make_engine``; tests replace
+both module attributes with doubles.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from pipeline.commands import eval_commands
+from pipeline.commands.eval_commands import parse_list
+from pipeline.errors import AxlabError
+from pipeline.evaluation.ablation_report import write_ablation_report
+from pipeline.evaluation.ablations import (
+    DEFAULT_ITERS,
+    DEFAULT_ROOT,
+    MIXES,
+    RANKS,
+    REFERENCE_MIX,
+    REFERENCE_RANK,
+    AblationVariant,
+    curve_grid,
+    interrupted_run,
+    run_ablations,
+    unseen_items,
+)
+from pipeline.evaluation.dataset import (
+    CATEGORIES,
+    EvalSetError,
+    default_questions_path,
+    load_eval_set,
+    select_items,
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+PRESET = "baseline"  # the recipe every variant shares (lora/presets.json)
+DEFAULT_CATEGORIES = "injected,general,coding"  # memorisation, retention and tinted glass
+RANK_LIST = ",".join(str(r) for r in RANKS)
+MIX_LIST = ",".join(f"{m:g}" for m in MIXES)
+
+
+def train_variant(variant: AblationVariant) -> Path:
+    """Prepare the variant's data (fact paraphrases plus ``general_mix`` general rows per fact
+    row) next to its adapter and train it with the baseline preset, overriding rank and steps."""
+    try:
+        from lora.prepare import prepare_data
+        from lora.presets import build_config, get_preset
+        from lora.train import TrainConfig, train
+    except ImportError as exc:
+        raise AxlabError(f"the LoRA trainer is not available ({exc})") from None
+    if interrupted_run(variant.path):  # an interrupted run continues where it stopped
+        return Path(
+            train(TrainConfig(adapter_path=str(variant.path)), resume=True, show_progress=False).adapter_path
+        )
+    data_dir = variant.path.parent / f"{variant.name}.data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data(out_dir=data_dir, general_ratio=variant.general_mix)
+    options: dict[str, Any] = {
+        "data": str(data_dir),
+        "adapter_path": str(variant.path),
+        "name": variant.name,
+        "rank": variant.rank,
+        "iters": variant.iters,
+    }
+    config = build_config(get_preset(PRESET), options)
+    return Path(train(config, show_progress=False).adapter_path)
+
+
+def load_items(paths: list[Path], categories: list[str]) -> list[Any]:
+    """The chosen categories of every question file; ids carry the file's stem when several
+    files are read (each file numbers its own questions)."""
+    from dataclasses import replace
+
+    items = []
+    for path in paths:
+        chosen = select_items(load_eval_set(path), categories)
+        items += [replace(i, id=f"{path.stem}:{i.id}") for i in chosen] if len(paths) > 1 else chosen
+    return items
+
+
+def _numbers(value: str, kind: type, what: str) -> list[Any]:
+    try:
+        out = [kind(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise EvalSetError(f"{what}: expected comma-separated numbers, not {value!r}") from None
+    if not out or any(v < 0 for v in out):
+        raise EvalSetError(f"{what}: expected comma-separated numbers >= 0, not {value!r}")
+    return out
+
+
+def ablate_command(
+    questions: list[Path] = typer.Option(
+        None,
+        "--questions",
+        help="Eval set(s); repeat the option for several (default: the knowledge's eval/questions.jsonl).",
+    ),
+    categories: str = typer.Option(DEFAULT_CATEGORIES, "--categories", help="Comma-separated categories."),
+    ranks: str = typer.Option(RANK_LIST, "--ranks", help="LoRA ranks of the rank curve."),
+    mixes: str = typer.Option(MIX_LIST, "--mixes", help="General-data mix ratios of the mix curve."),
+    iters: int = typer.Option(DEFAULT_ITERS, "--iters", min=1, help="Training steps per variant."),
+    max_tokens: int = typer.Option(48, "--max-tokens", min=1, help="Generation budget per answer."),
+    root: Path = typer.Option(DEFAULT_ROOT, "--root", help="Where the variant adapters live."),
+    out: Path = typer.Option(Path("reports"), "--out", help="Directory for ablations.md, .json, .png."),
+    model: str | None = typer.Option(None, "--model", help="Model id or path (default: the embedded model)."),
+) -> None:
+    """Train (if missing) and evaluate the LoRA-only adapter along a rank and a general-mix curve."""
+    from lora.general_chat import general_qa
+    from pipeline.evaluation.runner import run_eval  # noqa: F401  (import errors surface before training)
+
+    category_list = parse_list(categories, CATEGORIES, "category")
+    paths = list(questions) if questions else [default_questions_path()]
+    items, left_out = unseen_items(load_items(paths, category_list), (q for q, _ in general_qa()))
+    if not items:
+        raise EvalSetError(f"no questions in {', '.join(map(str, paths))} for categories {categories}")
+    grid = curve_grid(root, iters, _numbers(ranks, int, "--ranks"), _numbers(mixes, float, "--mixes"))
+    t0 = time.perf_counter()
+    data = run_ablations(
+        grid,
+        items,
+        train_adapter=train_variant,
+        engine_factory=lambda path: eval_commands.make_engine(model, path),
+        max_tokens=max_tokens,
+        log=lambda line: err_console.print(line, highlight=False),
+    )
+    data["wall_s"] = round(time.perf_counter() - t0, 1)
+    data["setup"] = {
+        "command": "axlab ablate " + " ".join(f"--questions {p}" for p in paths) + f" --iters {iters}",
+        "preset": PRESET,
+        "iters": iters,
+        "questions": [str(p) for p in paths],
+        "categories": category_list,
+        "max_tokens": max_tokens,
+        "left_out": left_out,
+        "reference": {"rank": REFERENCE_RANK, "general_mix": REFERENCE_MIX},
+        "model": model,
+    }
+    written = write_ablation_report(data, out)
+    for line in data["findings"]:
+        console.print(line, highlight=False)
+    console.print("report: " + ", ".join(str(p) for p in written.values()), highlight=False)
+    failed = [v["name"] for v in data["variants"] if v.get("error")]
+    if failed:
+        raise AxlabError(f"{len(failed)} variant(s) failed: {', '.join(failed)} (see {written['md']})")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``axlab ablate`` to the app."""
+    app.command("ablate")(ablate_command)
