@@ -93,16 +93,40 @@ def test_missing_adapters_are_trained_existing_ones_reused(tmp_path: Path) -> No
 
 def test_findings_follow_one_factor_and_skip_points_off_the_curve() -> None:
     def point(rank: int, mix: float, fact: float) -> dict[str, Any]:
-        m = {"fact_accuracy": fact, "retention": 0.5, "tinted_glass_rate": 0.0}
+        m = {"by_category": {"injected": {"accuracy": fact}}, "retention": 0.5, "tinted_glass_rate": 0.0}
         return {"rank": rank, "general_mix": mix, "metrics": {"lora": m}}
 
     lines = findings([point(16, 0.0, 0.8), point(16, 0.5, 0.6), point(4, 0.5, 0.1), point(4, 0.0, 0.4)])
     assert lines == [
-        "general-data mix 0 -> 0.5 (lora): fact acc. 80.0% -> 60.0%; general retention 50.0% -> 50.0%; "
+        "general-data mix 0 -> 0.5 (lora): new wording 80.0% -> 60.0%; general retention 50.0% -> 50.0%; "
         "tinted glass 0.0% -> 0.0%",
-        "LoRA rank 4 -> 16 (lora): fact acc. 40.0% -> 80.0%; general retention 50.0% -> 50.0%; "
+        "LoRA rank 4 -> 16 (lora): new wording 40.0% -> 80.0%; general retention 50.0% -> 50.0%; "
         "tinted glass 0.0% -> 0.0%",
     ]
+
+
+def test_memorisation_items_come_from_the_training_data(tmp_path: Path) -> None:
+    """Trained questions word for word and the held-out paraphrases, scored on the fact's values."""
+    from lora.prepare import prepare_data
+    from ontology.knowledge import load_knowledge
+    from pipeline.evaluation.scoring import score_answer
+    from pipeline.evaluation.trained_items import HELD_OUT, TRAINED, level, memorisation_items
+
+    prepare_data(out_dir=tmp_path)
+    items = memorisation_items(tmp_path, load_knowledge(), trained_sample=5)
+    trained = [i for i in items if level(i.id) == TRAINED]
+    held = [i for i in items if level(i.id) == HELD_OUT]
+    assert len(trained) == 5 and len(held) > 10
+    train_text = (tmp_path / "train.jsonl").read_text(encoding="utf-8")
+    valid_text = (tmp_path / "valid.jsonl").read_text(encoding="utf-8")
+    assert all(json.dumps(i.question, ensure_ascii=False) in train_text for i in trained)
+    assert all(json.dumps(i.question, ensure_ascii=False) in valid_text for i in held)
+    ceo = next(i for i in held if "CEO" in i.question and i.lang == "en")
+    assert score_answer(ceo, "The CEO is Kim Doyun.").correct
+    assert not score_answer(ceo, "The CEO is Lee Seoyeon.").correct
+    # a value the question already names does not count as the answer
+    assert all(not any(k.casefold() in i.question.casefold() for k in i.any_keywords()) for i in items)
+    assert memorisation_items(tmp_path, load_knowledge(), 5) == items  # seeded: the same sample
 
 
 def test_failing_variant_is_reported_not_fatal(tmp_path: Path) -> None:
@@ -151,14 +175,16 @@ def test_cli_writes_the_curves(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     questions = [Path("data/solverx/eval/blind.jsonl"), Path("data/solverx/eval/fresh.jsonl")]
-    items = [i for p in questions for i in load_eval_set(p)]
+    memorised = ablate_commands.trained_questions(4)
+    items = memorised + [i for p in questions for i in load_eval_set(p)]
     trained: list[str] = []
     monkeypatch.setattr(ablate_commands, "train_variant", _fake_trainer(trained))
     monkeypatch.setattr(
         eval_commands, "make_engine", lambda model=None, adapter=None: _factory(items, [])(Path(adapter))
     )
     out = tmp_path / "reports"
-    args = ["ablate", "--ranks", "4,16", "--mixes", "0,0.5", "--iters", "3", "--root", str(tmp_path / "a")]
+    args = ["ablate", "--ranks", "4,16", "--mixes", "0,0.5", "--iters", "3", "--trained-sample", "4"]
+    args += ["--root", str(tmp_path / "a")]
     args += [x for p in questions for x in ("--questions", str(p))] + ["--out", str(out)]
     with pytest.raises(SystemExit) as info:
         main(args)
@@ -166,10 +192,14 @@ def test_cli_writes_the_curves(
     assert trained == ["r16-mix0", "r16-mix0.5", "r4-mix0"]
     data = json.loads((out / "ablations.json").read_text(encoding="utf-8"))
     assert data["setup"]["questions"] == [str(p) for p in questions] and data["wall_s"] >= 0
-    n = len([i for i in items if i.category in ("injected", "general", "coding")])
-    assert data["items"] == n - data["setup"]["left_out"]
+    asked = [i for i in items if i.category in ("injected", "multihop", "unknown", "general", "coding")]
+    assert data["items"] == len(asked) - data["setup"]["left_out"]
+    reference = data["variants"][0]
+    assert reference["levels"]["lora"]["@trained"] == {"n": 4, "correct": 4, "accuracy": 1.0}
+    assert reference["metrics"]["lora"]["by_category"]["injected"]["n"] == 26  # eval items only
     md = (out / "ablations.md").read_text(encoding="utf-8")
-    assert "| r16-mix0.5 | 16 | 0.5 | lora |" in md and "(ablations.png)" in md
+    assert "| r16-mix0.5 | 16 | 0.5 | lora | 100.0% |" in md and "(ablations.png)" in md
+    assert "Answers per point: trained wording 4, held-out paraphrase" in md
     assert "2.000 -> 0.100 (step 5)" in md
     assert (out / "ablations.png").read_bytes().startswith(PNG_MAGIC)
 

@@ -35,6 +35,7 @@ from pipeline.evaluation.ablations import (
 )
 from pipeline.evaluation.dataset import (
     CATEGORIES,
+    EvalItem,
     EvalSetError,
     default_questions_path,
     load_eval_set,
@@ -45,7 +46,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 PRESET = "baseline"  # the recipe every variant shares (lora/presets.json)
-DEFAULT_CATEGORIES = "injected,general,coding"  # memorisation, retention and tinted glass
+DEFAULT_CATEGORIES = "injected,multihop,unknown,general,coding"
+DEFAULT_TRAINED_SAMPLE = 24
 RANK_LIST = ",".join(str(r) for r in RANKS)
 MIX_LIST = ",".join(f"{m:g}" for m in MIXES)
 
@@ -77,12 +79,29 @@ def train_variant(variant: AblationVariant) -> Path:
     return Path(train(config, show_progress=False).adapter_path)
 
 
-def load_items(paths: list[Path], categories: list[str]) -> list[Any]:
+def trained_questions(sample: int) -> list[EvalItem]:
+    """The memorisation items: ``sample`` of the questions every variant is trained on and the
+    paraphrases held out of its training, from the data the baseline recipe prepares (the
+    held-out choice does not depend on the general mix)."""
+    if sample == 0:
+        return []
+    import tempfile
+
+    from lora.prepare import prepare_data
+    from ontology.knowledge import load_knowledge
+    from pipeline.evaluation.trained_items import memorisation_items
+
+    with tempfile.TemporaryDirectory(prefix="axlab-ablate-") as tmp:
+        prepare_data(out_dir=Path(tmp))
+        return memorisation_items(Path(tmp), load_knowledge(), sample)
+
+
+def load_items(paths: list[Path], categories: list[str]) -> list[EvalItem]:
     """The chosen categories of every question file; ids carry the file's stem when several
     files are read (each file numbers its own questions)."""
     from dataclasses import replace
 
-    items = []
+    items: list[EvalItem] = []
     for path in paths:
         chosen = select_items(load_eval_set(path), categories)
         items += [replace(i, id=f"{path.stem}:{i.id}") for i in chosen] if len(paths) > 1 else chosen
@@ -106,12 +125,21 @@ def ablate_command(
         help="Eval set(s); repeat the option for several (default: the knowledge's eval/questions.jsonl).",
     ),
     categories: str = typer.Option(DEFAULT_CATEGORIES, "--categories", help="Comma-separated categories."),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="At most N questions per category (all files together)."
+    ),
     ranks: str = typer.Option(RANK_LIST, "--ranks", help="LoRA ranks of the rank curve."),
     mixes: str = typer.Option(MIX_LIST, "--mixes", help="General-data mix ratios of the mix curve."),
     iters: int = typer.Option(DEFAULT_ITERS, "--iters", min=1, help="Training steps per variant."),
     max_tokens: int = typer.Option(48, "--max-tokens", min=1, help="Generation budget per answer."),
     root: Path = typer.Option(DEFAULT_ROOT, "--root", help="Where the variant adapters live."),
     out: Path = typer.Option(Path("reports"), "--out", help="Directory for ablations.md, .json, .png."),
+    trained_sample: int = typer.Option(
+        DEFAULT_TRAINED_SAMPLE,
+        "--trained-sample",
+        min=0,
+        help="Training questions asked word for word (the memorisation level; held-out paraphrases are all asked).",
+    ),
     model: str | None = typer.Option(None, "--model", help="Model id or path (default: the embedded model)."),
 ) -> None:
     """Train (if missing) and evaluate the LoRA-only adapter along a rank and a general-mix curve."""
@@ -121,8 +149,11 @@ def ablate_command(
     category_list = parse_list(categories, CATEGORIES, "category")
     paths = list(questions) if questions else [default_questions_path()]
     items, left_out = unseen_items(load_items(paths, category_list), (q for q, _ in general_qa()))
+    items = select_items(items, category_list, limit)
     if not items:
         raise EvalSetError(f"no questions in {', '.join(map(str, paths))} for categories {categories}")
+    memorised = trained_questions(trained_sample)
+    items = [*memorised, *items]
     grid = curve_grid(root, iters, _numbers(ranks, int, "--ranks"), _numbers(mixes, float, "--mixes"))
     t0 = time.perf_counter()
     data = run_ablations(
@@ -140,8 +171,11 @@ def ablate_command(
         "iters": iters,
         "questions": [str(p) for p in paths],
         "categories": category_list,
+        "limit": limit,
         "max_tokens": max_tokens,
         "left_out": left_out,
+        "trained_sample": trained_sample,
+        "memorisation_items": len(memorised),
         "reference": {"rank": REFERENCE_RANK, "general_mix": REFERENCE_MIX},
         "model": model,
     }

@@ -20,6 +20,7 @@ from typing import Any
 from pipeline.evaluation.dataset import EvalItem
 from pipeline.evaluation.runner import ProgressCallback, run_eval
 from pipeline.evaluation.scoring import metrics_by_mode
+from pipeline.evaluation.trained_items import HELD_OUT, TRAINED, level
 from pipeline.types import Answerer
 
 DEFAULT_ROOT = Path("adapters") / "ablations"
@@ -107,16 +108,62 @@ def training_summary(path: Path) -> dict[str, Any] | None:
     return {key: data.get(key) for key in TRAINING_KEYS} if isinstance(data, dict) else None
 
 
+def level_accuracy(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per mode, accuracy on the adapter's own training questions and on its held-out
+    paraphrases (items of :mod:`pipeline.evaluation.trained_items`)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for record in records:
+        name = level(record["id"])
+        if name is None:
+            continue
+        cell = out.setdefault(record["mode"], {}).setdefault(name, {"n": 0, "correct": 0})
+        cell["n"] += 1
+        cell["correct"] += bool(record["correct"])
+    for per_mode in out.values():
+        for cell in per_mode.values():
+            cell["accuracy"] = cell["correct"] / cell["n"]
+    return out
+
+
 TrainAdapter = Callable[[AblationVariant], Path]
 EngineFactory = Callable[[Path], Answerer]
 Log = Callable[[str], None]
 
 FACTORS: tuple[tuple[str, str], ...] = (("general_mix", "general-data mix"), ("rank", "LoRA rank"))
-CURVE_METRICS: tuple[tuple[str, str], ...] = (
-    ("fact_accuracy", "fact acc."),
+POINT_METRICS: tuple[tuple[str, str], ...] = (
+    ("trained", "trained wording"),
+    ("paraphrase", "held-out paraphrase"),
+    ("new_wording", "new wording"),
+    ("multihop", "multi-hop"),
+    ("unknown", "unknown abstained"),
     ("retention", "general retention"),
-    ("tinted_glass_rate", "tinted glass"),
+    ("tinted_glass", "tinted glass"),
 )
+
+
+def point_values(variant: dict[str, Any], mode: str) -> dict[str, float | None]:
+    """One variant's numbers in one mode, keyed as :data:`POINT_METRICS` (``None``: not asked)."""
+    m = variant["metrics"].get(mode, {})
+    levels = (variant.get("levels") or {}).get(mode, {})
+    by_category = m.get("by_category", {})
+
+    def accuracy(category: str) -> float | None:
+        cell = by_category.get(category)
+        return None if cell is None else cell["accuracy"]
+
+    def level_accuracy_of(name: str) -> float | None:
+        cell = levels.get(name)
+        return None if cell is None else cell["accuracy"]
+
+    return {
+        "trained": level_accuracy_of(TRAINED),
+        "paraphrase": level_accuracy_of(HELD_OUT),
+        "new_wording": accuracy("injected"),
+        "multihop": accuracy("multihop"),
+        "unknown": accuracy("unknown"),
+        "retention": m.get("retention"),
+        "tinted_glass": m.get("tinted_glass_rate"),
+    }
 
 
 def curve(variants: Sequence[dict[str, Any]], factor: str) -> list[dict[str, Any]]:
@@ -139,10 +186,10 @@ def findings(variants: Sequence[dict[str, Any]]) -> list[str]:
             if not all(mode in p["metrics"] for p in points):
                 continue
             parts = []
-            for key, name in CURVE_METRICS:
-                values = [p["metrics"][mode].get(key) for p in points]
+            for key, name in POINT_METRICS:
+                values = [point_values(p, mode)[key] for p in points]
                 if all(v is not None for v in values):
-                    parts.append(f"{name} " + " -> ".join(f"{100 * v:.1f}%" for v in values))
+                    parts.append(f"{name} " + " -> ".join(f"{100 * v:.1f}%" for v in values if v is not None))
             if parts:
                 steps = " -> ".join(f"{p[factor]:g}" for p in points)
                 out.append(f"{title} {steps} ({mode}): " + "; ".join(parts))
@@ -207,7 +254,8 @@ def run_ablations(
             engine = engine_factory(path)
             run = run_eval(engine, items, modes, max_tokens=max_tokens, on_progress=step)
             records = [r.to_json() for r in run.records]
-            entry["metrics"] = metrics_by_mode(records)
+            entry["metrics"] = metrics_by_mode(r for r in records if level(r["id"]) is None)
+            entry["levels"] = level_accuracy(records)
             entry["wall_s"] = round(run.wall_s, 1)
             if run.skipped:
                 entry["skipped_modes"] = dict(run.skipped)
