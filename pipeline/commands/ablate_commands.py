@@ -166,7 +166,12 @@ def ablate_command(
     )
     data["wall_s"] = round(time.perf_counter() - t0, 1)
     data["setup"] = {
-        "command": "axlab ablate " + " ".join(f"--questions {p}" for p in paths) + f" --iters {iters}",
+        "command": " ".join(
+            ["axlab ablate", *[f"--questions {p}" for p in paths], f"--categories {','.join(category_list)}"]
+            + ([f"--limit {limit}"] if limit else [])
+            + [f"--ranks {ranks}", f"--mixes {mixes}", f"--iters {iters}", f"--max-tokens {max_tokens}"]
+            + [f"--trained-sample {trained_sample}"]
+        ),
         "preset": PRESET,
         "iters": iters,
         "questions": [str(p) for p in paths],
