@@ -498,7 +498,7 @@ class AnswerEngine:
 
         decision: GateDecision | None = gate(grounding) if spec.uses_graph else None
         if decision is not None and (
-            (decision.kind == "unknown_entity" and closed_world_place(grounding))
+            (decision.kind in ("unknown_entity", "unknown_attribute") and closed_world_place(grounding))
             or (decision.route == "general" and place_in_place(grounding))
         ):
             decision = GateDecision("grounded", "a yes/no question about a place that the graph answers")

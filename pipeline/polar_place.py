@@ -124,10 +124,12 @@ def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
 
 
 def unlinked_place(grounding: Grounding) -> str | None:
-    """A name the knowledge does not have, asked as the place ("Is SolverX in France?"), when a
-    location property is what the question asks most strongly."""
+    """A name the knowledge does not have, asked as the place ("Is SolverX in France?",
+    "솔버엑스는 프랑스에 있나요?"), when a location property is what the question asks most strongly."""
     if not _asks_location(grounding):
         return None
+    if grounding.question_lang == "ko":
+        return next((name for name in grounding.unknown_entities if f"{name}에" in grounding.question), None)
     return next(
         (name for name in grounding.unknown_entities if _named_after(grounding.question, (name,), "in")), None
     )

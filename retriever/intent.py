@@ -476,7 +476,7 @@ def asked_types(question: str) -> tuple[str, ...]:
     found: list[str] = []
     if _WHEN_EN.search(text) or any(w in text for w in _WHEN_KO):
         found.append("when")
-    if _WHERE_EN.search(text) or any(w in text for w in _WHERE_KO):
+    if _WHERE_EN.search(text) or any(w in text for w in _WHERE_KO) or _KO_AT_END.search(text):
         found.append("where")
     if _HOW_MANY_EN.search(text) or any(w in text for w in _HOW_MANY_KO):
         found.append("how_many")
@@ -689,6 +689,45 @@ def names_a_site(question: str, name: str) -> bool:
     return False
 
 
+_KO_AT = re.compile(r"(?<![가-힣A-Za-z0-9])([가-힣A-Za-z]{2,}?)(?:에는|에도|에서|에)(?![가-힣])")
+_KO_WHICH_BEFORE = re.compile(r"(?:어느|어떤|무슨|몇)\s*(?:개\s*)?$")
+# Korean nouns for "somewhere" that name no place (language, not domain): "해외에 사무소가 있나요?"
+_KO_GENERIC_PLACES = frozenset(
+    {"해외", "국내", "외국", "국외", "지역", "근처", "주변", "현지", "전국", "세계", "다른곳"}
+)
+# the question ends on "is (it) at/in X" ("...에 있나요?", "...에 위치해 있습니까?"): where is asked
+_KO_BEING_AT = re.compile(r"\s*(?:있|위치|속|자리)")  # right after "X에": is / is located / belongs
+_KO_AT_END = re.compile(r"에\s*(?:있|위치)[가-힣\s]*[?？.]?\s*$")
+
+
+def asks_which_place(text: str, start: int, word: str) -> bool:
+    """Whether a Korean word marked as where ("X에") asks which place rather than naming one:
+    "어디에", "어느 나라에", "몇 개 나라에", "해외에"."""
+    return (
+        word.startswith("어디") or word in _KO_GENERIC_PLACES or bool(_KO_WHICH_BEFORE.search(text[:start]))
+    )
+
+
+def korean_place_names(question: str, links: Iterable[object]) -> tuple[str, ...]:
+    """Korean words named as where something is ("솔버엑스는 프랑스에 있나요?" -> "프랑스": the place
+    particle, then "is/is located/belongs") that no
+    linked entity covers. Korean writes no capitals, so the locative particle is what marks a
+    name here; whether the knowledge uses the word is the caller's to check."""
+    text = nfc(question)
+    spans = [(getattr(link, "start", 0), getattr(link, "end", 0)) for link in links]
+    out: list[str] = []
+    for m in _KO_AT.finditer(text):
+        word = m.group(1)
+        if not has_hangul(word) or asks_which_place(text, m.start(1), word):
+            continue
+        if not _KO_BEING_AT.match(text, m.end()):  # "결과에 확신이 없을 때": not where something is
+            continue
+        if any(s < m.end(1) and m.start(1) < e for s, e in spans):
+            continue
+        out.append(word)
+    return tuple(dict.fromkeys(out))
+
+
 def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
     """(names a site class, the capitalised place names after "<site word> ... in")."""
     text = nfc(question)
@@ -710,10 +749,10 @@ def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
         if raw:
             pattern = re.compile(_SITE_IN_EN.format(words="|".join(re.escape(w) for w in raw)))
             places.extend(m.group(1).rstrip(".") for m in pattern.finditer(text))
-    for key in words_ko:
-        for m in re.finditer(r"([가-힣A-Za-z]+?)(?:에는|에도|에서|에)\s*\S*", text):
-            if key in _ko_key(text[m.end() : m.end() + 12]) and len(m.group(1)) >= 2:
-                places.append(m.group(1))
+    for m in _KO_AT.finditer(text):  # "일본에 사무소가": the place of a site word that follows
+        window = _ko_key(text[m.end() : m.end() + 12])
+        if any(key in window for key in words_ko) and not asks_which_place(text, m.start(1), m.group(1)):
+            places.append(m.group(1))
     return True, tuple(dict.fromkeys(p for p in places if p))
 
 

@@ -36,7 +36,7 @@ from retriever.coverage import site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.encoders import question_encoders
 from retriever.errors import RetrieverError
-from retriever.intent import Intent, IntentReader, applies_to, names_a_site, unknown_names
+from retriever.intent import Intent, IntentReader, applies_to, korean_place_names, names_a_site, unknown_names
 from retriever.linking import EntityLink, build_alias_index, link_entities
 from retriever.polar import is_polar_question
 from retriever.ranking import Signals, boosts, score
@@ -386,6 +386,11 @@ class Retriever:
         text = " ".join(en for en, _ in self.labels.values())
         return frozenset(w.casefold() for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9&'-]*", text))
 
+    @cached_property
+    def _korean_text(self) -> str:
+        """The knowledge's Korean wording: its facts' sentences and its names."""
+        return " ".join([*self.texts_ko, *(ko for _, ko in self.labels.values())])
+
     def _familiar(self, name: str) -> bool:
         """Whether a capitalised name is the knowledge's own wording ("SaaS" in a fact) or a
         derived form of a word it uses ("German" of Germany, "European" of Europe)."""
@@ -434,6 +439,8 @@ class Retriever:
             [self.classes[e.id] for e in entities if e.id in self.classes],
         )
         named = tuple(name for name in unknown_names(question, links) if not self._familiar(name))
+        if lang == "ko":
+            named += tuple(n for n in korean_place_names(question, links) if n not in self._korean_text)
         strangers: tuple[str, ...] = ()
         if not entities:
             strangers = named if intent.confidence >= 1.0 else ()

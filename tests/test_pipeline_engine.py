@@ -206,6 +206,9 @@ def test_yes_no_place_question_answered_by_the_graph(
         # a place asked about another place: the hierarchy answers, no organisation named
         ("Is Palo Alto part of Bavaria?", "No. Palo Alto is part of California", "Santa Clara County"),
         ("뮌헨은 독일에 속하나요?", "네. 뮌헨은 독일에 속한다", "바이에른"),
+        # Korean has no capitals: an unlinked word named as where ("X에 있나요") is the stranger
+        ("솔버엑스 유럽 사무소는 프랑스에 있나요?", "아니요. 지식에는", "뮌헨"),
+        ("솔버엑스는 일본에 사무소가 있나요?", "아니요", "독일"),
     ],
 )
 def test_yes_no_place_questions_the_graph_decides(

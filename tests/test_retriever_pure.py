@@ -11,8 +11,10 @@ from retriever.coverage import unsupported_sites
 from retriever.intent import (
     asked_types,
     detect_intent,
+    korean_place_names,
     leftover_words,
     mentioned_classes,
+    site_mentions,
     unknown_names,
 )
 from retriever.linking import AliasIndex, build_alias_index, link_entities
@@ -216,6 +218,30 @@ def test_unknown_names_are_capitalised_words_no_entity_matched() -> None:
     assert unknown_names("Who is the CEO of Acme Corp?", []) == ("Acme Corp",)
     question = "Who is the CEO of SolverX?"
     assert unknown_names(question, link_entities(question, INDEX)) == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("솔버엑스는 프랑스에 있나요?", ("프랑스",)),
+        ("솔버엑스 유럽 사무소는 스페인에도 위치해 있나요?", ("스페인",)),
+        ("솔버엑스는 독일에 있나요?", ()),  # linked: the knowledge has Germany
+        ("솔버엑스는 어느 나라에 있나요?", ()),  # asks which country
+        ("솔버엑스 본사는 어디에 있나요?", ()),
+        ("솔버엑스는 해외에도 있나요?", ()),  # "overseas" names no place
+        ("솔버엑스 퓨전은 자기 예측 결과에 확신이 없을 때 어떻게 하나요?", ()),  # not where something is
+    ],
+)
+def test_korean_place_names_are_the_unlinked_words_named_as_where(
+    question: str, names: tuple[str, ...]
+) -> None:
+    assert korean_place_names(question, link_entities(question, INDEX)) == names
+
+
+def test_korean_site_places_follow_the_place_particle() -> None:
+    assert site_mentions("솔버엑스는 일본에 사무소가 있나요?") == (True, ("일본",))
+    assert site_mentions("솔버엑스는 캐나다에도 지사가 있나요?") == (True, ("캐나다",))
+    assert site_mentions("솔버엑스는 어느 나라에 사무소가 있나요?") == (True, ())
 
 
 def test_general_questions_ask_no_property() -> None:
