@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from kg.facts import Fact
-from ontology.roles import location_properties, site_properties
-from ontology.schema import PROPERTIES, PROPERTY_BY_NAME
+from ontology.schema import PROPERTY_BY_NAME
+from pipeline.answering import answering_facts
 from pipeline.grounding import Grounding
+from pipeline.polar_place import closed_world_place, place_in_place
 from pipeline.prompt import Lang
 
 Route = Literal["general", "grounded", "abstain"]
@@ -55,45 +55,6 @@ class GateDecision:
             "known": list(self.known),
             "reason": self.reason,
         }
-
-
-def _sub_properties(name: str) -> set[str]:
-    """``name`` and every property declared below it (``hasOffice`` -> ``headquarters``)."""
-    found = {name}
-    changed = True
-    while changed:
-        changed = False
-        for prop in PROPERTIES:
-            if prop.parent in found and prop.name not in found:
-                found.add(prop.name)
-                changed = True
-    return found
-
-
-def answering_facts(grounding: Grounding) -> list[Fact]:
-    """Retrieved facts that answer the intent: an intent predicate touching a linked entity."""
-    if not grounding.intent:
-        return []
-    predicates: set[str] = set()
-    for name in grounding.intent:
-        predicates |= _sub_properties(name)
-    linked = set(grounding.linked)
-    # one hop from a named entity along a non-location link: "How much did SolverX raise?" is
-    # answered by the amount of the round SolverX raised (SolverX -raisedFunding-> Series B)
-    reach = linked | {
-        fact.object
-        for fact in grounding.facts
-        if fact.subject in linked
-        and not fact.object_is_literal
-        and fact.predicate != "type"
-        and fact.predicate not in location_properties() | site_properties()
-    }
-    return [
-        fact
-        for fact in grounding.facts
-        if fact.predicate in predicates
-        and (not linked or fact.subject in reach or (not fact.object_is_literal and fact.object in linked))
-    ]
 
 
 def attribute_label(attribute: str, lang: Lang) -> str:
@@ -156,7 +117,19 @@ def is_abstention(text: str) -> bool:
 
 
 def gate(grounding: Grounding) -> GateDecision:
-    """Decide how a question is answered (see the module docstring)."""
+    """Decide how a question is answered (see the module docstring). A yes/no question about a
+    place that the graph's location facts decide is grounded, whatever else the gate sees: a
+    place the knowledge does not contain is a closed-world no, not an unknown entity; a place
+    asked about another place names no organisation, yet is no general question."""
+    decision = _gate(grounding)
+    if (decision.kind in ("unknown_entity", "unknown_attribute") and closed_world_place(grounding)) or (
+        decision.route == "general" and place_in_place(grounding)
+    ):
+        return GateDecision("grounded", "a yes/no question about a place that the graph answers")
+    return decision
+
+
+def _gate(grounding: Grounding) -> GateDecision:
     lang = grounding.question_lang
     if grounding.unknown_entities and (grounding.intent or grounding.anchored):
         name = grounding.unknown_entities[0]

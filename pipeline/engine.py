@@ -33,21 +33,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pipeline.abstain import (
-    GateDecision,
-    abstention_sentence,
-    answering_facts,
-    closed_world_sentence,
-    gate,
-    is_abstention,
-)
+from pipeline.abstain import GateDecision, abstention_sentence, closed_world_sentence, gate, is_abstention
+from pipeline.answering import answering_facts
 from pipeline.backends import backend_label
 from pipeline.compose import graph_answer, polarity_conflict, unanswered
 from pipeline.counting import count_asked, states_count
 from pipeline.errors import AxlabError
 from pipeline.grounding import EntityInfo, Grounding
 from pipeline.modes import MODE_SPECS, check_mode, default_adapter
-from pipeline.polar_place import closed_world_place, place_in_place
 from pipeline.prompt import (
     MAX_QUESTION_CHARS,
     MAX_SYSTEM_CHARS,
@@ -497,11 +490,6 @@ class AnswerEngine:
         timings["retrieve"] = _ms(t)
 
         decision: GateDecision | None = gate(grounding) if spec.uses_graph else None
-        if decision is not None and (
-            (decision.kind in ("unknown_entity", "unknown_attribute") and closed_world_place(grounding))
-            or (decision.route == "general" and place_in_place(grounding))
-        ):
-            decision = GateDecision("grounded", "a yes/no question about a place that the graph answers")
         context: list[dict[str, Any]] = []
         messages: list[Message] = plain_messages(text, instructions)
         if decision is not None and decision.route == "abstain":

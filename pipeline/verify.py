@@ -27,7 +27,7 @@ from typing import Any, Literal
 from kg.facts import Fact
 from ontology.roles import is_place_class, location_properties, place_class, site_classes, site_properties
 from ontology.schema import CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
-from pipeline.abstain import answering_facts
+from pipeline.answering import answering_facts
 from pipeline.counting import count_asked
 from pipeline.exclusion import excluded
 from pipeline.grounding import Grounding

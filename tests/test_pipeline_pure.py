@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kg.facts import Fact
-from pipeline.abstain import abstention_sentence, answering_facts, gate, is_abstention
+from pipeline.abstain import abstention_sentence, gate, is_abstention
+from pipeline.answering import answering_facts
 from pipeline.grounding import EntityInfo, Grounding
 from pipeline.prompt import context_limit, detect_lang, grounded_messages, plain_messages
 from pipeline.verify import fallback_answer, numbers_in, verify_answer
