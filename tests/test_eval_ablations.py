@@ -91,6 +91,34 @@ def test_missing_adapters_are_trained_existing_ones_reused(tmp_path: Path) -> No
     assert any(f.startswith("LoRA rank 4 -> 16 (lora)") for f in result["findings"])
 
 
+def test_grid_order_reaches_both_ends_of_both_curves_first() -> None:
+    names = [v.name for v in curve_grid()]
+    assert names[:3] == ["r16-mix0", "r16-mix0.5", "r4-mix0"]
+    assert set(names[3:5]) == {"r16-mix0.3", "r32-mix0"}
+
+
+def test_saved_results_are_reused_and_reported_after_each_variant(tmp_path: Path) -> None:
+    items = select_items(load_eval_set(), ["injected", "general"], 2)
+    grid = curve_grid(tmp_path, ranks=(16,), mixes=(0.0, 0.5))
+    seen: list[Path] = []
+    partial: list[int] = []
+    first = run_ablations(
+        grid,
+        items,
+        _fake_trainer([]),
+        _factory(items, seen),
+        on_variant=lambda d: partial.append(len(d["variants"])),
+    )
+    assert partial == [1, 2] and len(seen) == 2
+    again = run_ablations(grid, items, _fake_trainer([]), _factory(items, seen))
+    assert len(seen) == 2  # nothing asked again: the saved results are reused
+    assert [v["metrics"] for v in again["variants"]] == [v["metrics"] for v in first["variants"]]
+    assert all(v.get("reused") for v in again["variants"])
+    fewer = items[:-1]  # other questions: evaluated afresh
+    run_ablations(grid[:1], fewer, _fake_trainer([]), _factory(items, seen))
+    assert len(seen) == 3
+
+
 def test_findings_follow_one_factor_and_skip_points_off_the_curve() -> None:
     def point(rank: int, mix: float, fact: float) -> dict[str, Any]:
         m = {"by_category": {"injected": {"accuracy": fact}}, "retention": 0.5, "tinted_glass_rate": 0.0}

@@ -155,17 +155,7 @@ def ablate_command(
     memorised = trained_questions(trained_sample)
     items = [*memorised, *items]
     grid = curve_grid(root, iters, _numbers(ranks, int, "--ranks"), _numbers(mixes, float, "--mixes"))
-    t0 = time.perf_counter()
-    data = run_ablations(
-        grid,
-        items,
-        train_adapter=train_variant,
-        engine_factory=lambda path: eval_commands.make_engine(model, path),
-        max_tokens=max_tokens,
-        log=lambda line: err_console.print(line, highlight=False),
-    )
-    data["wall_s"] = round(time.perf_counter() - t0, 1)
-    data["setup"] = {
+    setup = {
         "command": " ".join(
             ["axlab ablate", *[f"--questions {p}" for p in paths], f"--categories {','.join(category_list)}"]
             + ([f"--limit {limit}"] if limit else [])
@@ -184,7 +174,23 @@ def ablate_command(
         "reference": {"rank": REFERENCE_RANK, "general_mix": REFERENCE_MIX},
         "model": model,
     }
-    written = write_ablation_report(data, out)
+    t0 = time.perf_counter()
+
+    def report(partial: dict[str, Any]) -> dict[str, Path]:
+        """Write the report of the variants done so far (an interrupted run keeps them)."""
+        partial.update(wall_s=round(time.perf_counter() - t0, 1), setup=setup, planned=[v.name for v in grid])
+        return write_ablation_report(partial, out)
+
+    data = run_ablations(
+        grid,
+        items,
+        train_adapter=train_variant,
+        engine_factory=lambda path: eval_commands.make_engine(model, path),
+        max_tokens=max_tokens,
+        log=lambda line: err_console.print(line, highlight=False),
+        on_variant=report,
+    )
+    written = report(data)
     for line in data["findings"]:
         console.print(line, highlight=False)
     console.print("report: " + ", ".join(str(p) for p in written.values()), highlight=False)

@@ -106,6 +106,13 @@ def render_markdown(data: Mapping[str, Any]) -> str:
             + ", ".join(f"{name} {n[key]}" for key, name in POINT_METRICS if key != "tinted_glass")
             + " (general retention and tinted glass are over the same general and coding answers).",
         ]
+    done = {v["name"] for v in data["variants"]}
+    pending = [name for name in data.get("planned", ()) if name not in done]
+    if pending:
+        lines += [
+            "",
+            f"Not run yet (the next `axlab ablate` trains and evaluates them): {', '.join(pending)}.",
+        ]
     if data.get("findings"):
         lines += ["", *[f"- {f}" for f in data["findings"]]]
     if data.get("png"):

@@ -10,13 +10,16 @@ injected ``engine_factory(adapter) -> Answerer``.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lora.atomic import replacing
 from pipeline.evaluation.dataset import EvalItem
 from pipeline.evaluation.runner import ProgressCallback, run_eval
 from pipeline.evaluation.scoring import metrics_by_mode
@@ -66,11 +69,18 @@ def curve_grid(
     reference_mix: float = REFERENCE_MIX,
 ) -> list[AblationVariant]:
     """Two curves through one reference adapter, one factor at a time: the mix ratios at the
-    reference rank, then the ranks at the reference mix (the reference is trained first, so a
-    run cut short still has the start of both curves)."""
+    reference rank and the ranks at the reference mix. The reference is trained first, then the
+    points farthest from it, the two factors taking turns, so a run cut short already spans
+    both curves."""
+    by_mix = sorted((m for m in mixes if m != reference_mix), key=lambda m: -abs(m - reference_mix))
+    by_rank = sorted(
+        (r for r in ranks if r != reference_rank),
+        key=lambda r: (-abs(math.log2(r / reference_rank)) if r else 0.0, -abs(r - reference_rank)),
+    )
     points = [(reference_rank, reference_mix)]
-    points += [(reference_rank, m) for m in mixes]
-    points += [(r, reference_mix) for r in ranks]
+    for i in range(max(len(by_mix), len(by_rank))):
+        points += [(reference_rank, by_mix[i])] if i < len(by_mix) else []
+        points += [(by_rank[i], reference_mix)] if i < len(by_rank) else []
     seen: list[tuple[int, float]] = []
     for point in points:
         if point not in seen:
@@ -209,6 +219,52 @@ def _normal(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip("?.! ")
 
 
+EVAL_FILE = "ablation_eval.json"  # a variant's results, beside its adapter, reused by the next run
+VariantDone = Callable[[dict[str, Any]], object]
+
+
+def eval_key(items: Sequence[EvalItem], modes: Sequence[str], max_tokens: int | None, adapter: Path) -> str:
+    """What a variant's results depend on: the questions, modes, budget and the training run."""
+    basis = {
+        "items": [(i.id, i.question) for i in items],
+        "modes": list(modes),
+        "max_tokens": max_tokens,
+        "training": training_summary(adapter),
+    }
+    return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def cached_eval(adapter: Path, key: str) -> dict[str, Any] | None:
+    path = adapter / EVAL_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) and data.get("key") == key else None
+
+
+def save_eval(adapter: Path, key: str, results: dict[str, Any]) -> None:
+    if not adapter.is_dir():
+        return
+    with replacing(adapter / EVAL_FILE) as tmp:
+        Path(tmp).write_text(json.dumps({"key": key, **results}, ensure_ascii=False), encoding="utf-8")
+
+
+def _summary(
+    variants: Sequence[AblationVariant],
+    items: Sequence[EvalItem],
+    modes: Sequence[str],
+    results: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "modes": list(modes),
+        "items": len(items),
+        "root": str(variants[0].path.parent) if variants else str(DEFAULT_ROOT),
+        "variants": list(results),
+        "findings": findings(results),
+    }
+
+
 def run_ablations(
     variants: Sequence[AblationVariant],
     items: Sequence[EvalItem],
@@ -218,8 +274,11 @@ def run_ablations(
     max_tokens: int | None = None,
     on_progress: ProgressCallback | None = None,
     log: Log | None = None,
+    on_variant: VariantDone | None = None,
 ) -> dict[str, Any]:
-    """Train what is missing, evaluate every variant; a failing variant is reported, not fatal."""
+    """Train what is missing, evaluate every variant (reusing a variant's saved results when
+    nothing they depend on changed); a failing variant is reported, not fatal. ``on_variant``
+    gets the results so far after each variant, so an interrupted run keeps what it finished."""
     results: list[dict[str, Any]] = []
     per_variant = len(items) * len(modes)
     for variant in variants:
@@ -238,6 +297,7 @@ def run_ablations(
             "metrics": {},
             "error": None,
         }
+        interrupted = False
         try:
             path = variant.path
             if not adapter_ready(path):
@@ -251,24 +311,33 @@ def run_ablations(
                 entry["trained"], entry["train_s"] = True, round(time.perf_counter() - t0, 1)
             entry["path"] = str(path)
             entry["training"] = training_summary(path)
-            engine = engine_factory(path)
-            run = run_eval(engine, items, modes, max_tokens=max_tokens, on_progress=step)
-            records = [r.to_json() for r in run.records]
-            entry["metrics"] = metrics_by_mode(r for r in records if level(r["id"]) is None)
-            entry["levels"] = level_accuracy(records)
-            entry["wall_s"] = round(run.wall_s, 1)
-            if run.skipped:
-                entry["skipped_modes"] = dict(run.skipped)
+            key = eval_key(items, modes, max_tokens, path)
+            saved = cached_eval(path, key)
+            if saved is not None:
+                entry.update(
+                    {k: saved[k] for k in ("metrics", "levels", "wall_s") if k in saved}, reused=True
+                )
+                step("ablations", per_variant)
+            else:
+                engine = engine_factory(path)
+                run = run_eval(engine, items, modes, max_tokens=max_tokens, on_progress=step)
+                records = [r.to_json() for r in run.records]
+                entry["metrics"] = metrics_by_mode(r for r in records if level(r["id"]) is None)
+                entry["levels"] = level_accuracy(records)
+                entry["wall_s"] = round(run.wall_s, 1)
+                if run.skipped:
+                    entry["skipped_modes"] = dict(run.skipped)
+                interrupted = run.interrupted
+                if not interrupted and not run.skipped:
+                    save_eval(path, key, {k: entry[k] for k in ("metrics", "levels", "wall_s")})
         except Exception as exc:  # one variant failing must not lose the others
             message = str(exc).strip().splitlines()
             entry["error"] = f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
             if on_progress and advanced < per_variant:
                 on_progress("ablations", per_variant - advanced)
+        if interrupted:
+            break
         results.append(entry)
-    return {
-        "modes": list(modes),
-        "items": len(items),
-        "root": str(variants[0].path.parent) if variants else str(DEFAULT_ROOT),
-        "variants": results,
-        "findings": findings(results),
-    }
+        if on_variant:
+            on_variant(_summary(variants, items, modes, results))
+    return _summary(variants, items, modes, results)
