@@ -226,7 +226,7 @@ VariantDone = Callable[[dict[str, Any]], object]
 def eval_key(items: Sequence[EvalItem], modes: Sequence[str], max_tokens: int | None, adapter: Path) -> str:
     """What a variant's results depend on: the questions, modes, budget and the training run."""
     basis = {
-        "items": [(i.id, i.question) for i in items],
+        "items": [(i.id, i.question, i.any_keywords(), i.expect_none, i.must_abstain) for i in items],
         "modes": list(modes),
         "max_tokens": max_tokens,
         "training": training_summary(adapter),

@@ -3,8 +3,9 @@ questions it was trained on, word for word, and the paraphrases ``axlab data pre
 out of training (``valid.jsonl``).
 
 An item's expected keywords are the values of the fact whose sentence the row answers with:
-the labels and aliases of its objects and its literals in the row's language, minus any that
-the question itself contains (naming the subject back is not an answer).
+the labels and aliases of its objects and its literals in the row's language, as far as the
+trained sentence itself states them (so repeating the trained answer is correct), minus any
+that the question itself contains (naming the subject back is not an answer).
 """
 
 from __future__ import annotations
@@ -58,7 +59,11 @@ def items_from_rows(rows: Iterable[ChatRow], knowledge: Knowledge, prefix: str) 
         if answer not in by_text:
             continue
         fact, lang = by_text[answer]
-        keywords = tuple(k for k in fact_keywords(fact, knowledge, lang) if not keyword_in(question, k))
+        keywords = tuple(
+            k
+            for k in fact_keywords(fact, knowledge, lang)
+            if keyword_in(answer, k) and not keyword_in(question, k)
+        )
         if keywords:
             items.append(
                 EvalItem(
