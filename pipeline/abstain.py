@@ -81,7 +81,7 @@ def abstention_sentence(
     if kind == "not_in_knowledge" and attribute and known:
         listed = ", ".join(known)
         if lang == "ko":
-            return f"모르겠습니다: 지식에는 {attribute} 정보가 없습니다. 알려진 곳: {listed}."
+            return f"모르겠습니다: 지식에는 {attribute} 정보가 없고, 알려진 곳은 {listed}입니다."
         return f"I don't know of any {attribute}: the {subject or ''} knowledge has them only in {listed}.".replace(
             "  ", " "
         )
