@@ -114,6 +114,9 @@ def test_saved_results_are_reused_and_reported_after_each_variant(tmp_path: Path
     assert len(seen) == 2  # nothing asked again: the saved results are reused
     assert [v["metrics"] for v in again["variants"]] == [v["metrics"] for v in first["variants"]]
     assert all(v.get("reused") for v in again["variants"])
+    more = curve_grid(tmp_path, ranks=(4, 16), mixes=(0.0, 0.5))
+    reported = run_ablations(more, items, _fake_trainer(["unexpected"]), _factory(items, seen), train=False)
+    assert [v["name"] for v in reported["variants"]] == ["r16-mix0", "r16-mix0.5"]  # r4 not trained: left
     fewer = items[:-1]  # other questions: evaluated afresh
     run_ablations(grid[:1], fewer, _fake_trainer([]), _factory(items, seen))
     assert len(seen) == 3
@@ -228,6 +231,7 @@ def test_cli_writes_the_curves(
     md = (out / "ablations.md").read_text(encoding="utf-8")
     assert "| r16-mix0.5 | 16 | 0.5 | lora | 100.0% |" in md and "(ablations.png)" in md
     assert "Answers per point: trained wording 4, held-out paraphrase" in md
+    assert "95% interval of a point" in md
     assert "2.000 -> 0.100 (step 5)" in md
     assert (out / "ablations.png").read_bytes().startswith(PNG_MAGIC)
 
@@ -271,3 +275,11 @@ def test_train_variant_uses_the_baseline_recipe(tmp_path: Path, monkeypatch: pyt
     general = {q for q, _ in general_qa()}
     mixed = [r for r in rows if r["messages"][0]["content"] in general]
     assert 0 < len(mixed) < len(rows)
+
+
+def test_margin_95_shrinks_with_more_answers() -> None:
+    from pipeline.evaluation.ablation_report import margin_95
+
+    assert 0.14 < margin_95(0.5, 42) < 0.16
+    assert margin_95(0.5, 400) < margin_95(0.5, 42)
+    assert 0 < margin_95(0.0, 30) < 0.12  # no answer right still leaves room for a few

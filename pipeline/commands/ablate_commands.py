@@ -141,6 +141,11 @@ def ablate_command(
         help="Training questions asked word for word (the memorisation level; held-out paraphrases are all asked).",
     ),
     model: str | None = typer.Option(None, "--model", help="Model id or path (default: the embedded model)."),
+    no_train: bool = typer.Option(
+        False,
+        "--no-train",
+        help="Only report the variants already trained (the others are listed as not run).",
+    ),
 ) -> None:
     """Train (if missing) and evaluate the LoRA-only adapter along a rank and a general-mix curve."""
     from lora.general_chat import general_qa
@@ -189,6 +194,7 @@ def ablate_command(
         max_tokens=max_tokens,
         log=lambda line: err_console.print(line, highlight=False),
         on_variant=report,
+        train=not no_train,
     )
     written = report(data)
     for line in data["findings"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,13 @@ def counts(variant: Mapping[str, Any], mode: str) -> dict[str, int]:
         "retention": general,
         "tinted_glass": general,
     }
+
+
+def margin_95(p: float, n: int) -> float:
+    """Half-width of the Wilson 95% interval of a share ``p`` of ``n`` answers."""
+    z = 1.96
+    centre_scale = 1 + z * z / n
+    return float(z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / centre_scale)
 
 
 def render_markdown(data: Mapping[str, Any]) -> str:
@@ -100,11 +108,19 @@ def render_markdown(data: Mapping[str, Any]) -> str:
     if evaluated:
         mode = data["modes"][0]
         n = counts(evaluated[0], mode)
+        values = point_values(evaluated[0], mode)
+        noise = ", ".join(
+            f"{name} ±{100 * margin_95(values[key] or 0.0, n[key]):.0f}"
+            for key, name in POINT_METRICS
+            if n[key] and values[key] is not None
+        )
         lines += [
             "",
             "Answers per point: "
             + ", ".join(f"{name} {n[key]}" for key, name in POINT_METRICS if key != "tinted_glass")
-            + " (general retention and tinted glass are over the same general and coding answers).",
+            + " (general retention and tinted glass are over the same general and coding answers). "
+            f"At these counts the 95% interval of a point ({evaluated[0]['name']}'s values) is about: {noise} "
+            "points; two variants that differ by less are not told apart.",
         ]
     done = {v["name"] for v in data["variants"]}
     pending = [name for name in data.get("planned", ()) if name not in done]

@@ -275,13 +275,18 @@ def run_ablations(
     on_progress: ProgressCallback | None = None,
     log: Log | None = None,
     on_variant: VariantDone | None = None,
+    train: bool = True,
 ) -> dict[str, Any]:
     """Train what is missing, evaluate every variant (reusing a variant's saved results when
     nothing they depend on changed); a failing variant is reported, not fatal. ``on_variant``
-    gets the results so far after each variant, so an interrupted run keeps what it finished."""
+    gets the results so far after each variant, so an interrupted run keeps what it finished.
+    With ``train=False`` only the variants already trained are evaluated (or their saved results
+    reported)."""
     results: list[dict[str, Any]] = []
     per_variant = len(items) * len(modes)
     for variant in variants:
+        if not train and not adapter_ready(variant.path):
+            continue  # reported as not run yet
         advanced = 0
 
         def step(mode: str, n: int) -> None:
