@@ -210,9 +210,13 @@ def test_cli_writes_the_curves(
     items = memorised + [i for p in questions for i in load_eval_set(p)]
     trained: list[str] = []
     monkeypatch.setattr(ablate_commands, "train_variant", _fake_trainer(trained))
-    monkeypatch.setattr(
-        eval_commands, "make_engine", lambda model=None, adapter=None: _factory(items, [])(Path(adapter))
-    )
+
+    def engine(model: str | None = None, adapter: str | None = None) -> ScriptedAnswerer:
+        if adapter is None:  # the base model: general questions answered cleanly
+            return ScriptedAnswerer(items, {"base": _policy_hybrid})
+        return _factory(items, [])(Path(adapter))
+
+    monkeypatch.setattr(eval_commands, "make_engine", engine)
     out = tmp_path / "reports"
     args = ["ablate", "--ranks", "4,16", "--mixes", "0,0.5", "--iters", "3", "--trained-sample", "4"]
     args += ["--root", str(tmp_path / "a")]
@@ -232,6 +236,8 @@ def test_cli_writes_the_curves(
     assert "| r16-mix0.5 | 16 | 0.5 | lora | 100.0% |" in md and "(ablations.png)" in md
     assert "Answers per point: trained wording 4, held-out paraphrase" in md
     assert "95% interval of a point" in md
+    assert "The base model without an adapter, on the same" in md and "retention 100.0%" in md
+    assert data["base"]["metrics"]["tinted_glass_rate"] == 0.0
     assert "2.000 -> 0.100 (step 5)" in md
     assert (out / "ablations.png").read_bytes().startswith(PNG_MAGIC)
 

@@ -28,6 +28,7 @@ from pipeline.evaluation.ablations import (
     REFERENCE_MIX,
     REFERENCE_RANK,
     AblationVariant,
+    base_reference,
     curve_grid,
     interrupted_run,
     run_ablations,
@@ -196,6 +197,9 @@ def ablate_command(
         on_variant=report,
         train=not no_train,
     )
+    base = base_reference(items, lambda: eval_commands.make_engine(model, None), max_tokens, root)
+    if base is not None:
+        data["base"] = base
     written = report(data)
     for line in data["findings"]:
         console.print(line, highlight=False)

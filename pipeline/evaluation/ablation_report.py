@@ -122,6 +122,15 @@ def render_markdown(data: Mapping[str, Any]) -> str:
             f"At these counts the 95% interval of a point ({evaluated[0]['name']}'s values) is about: {noise} "
             "points; two variants that differ by less are not told apart.",
         ]
+    base = (data.get("base") or {}).get("metrics")
+    if base:
+        n_general = sum(c["n"] for c in base["by_category"].values())
+        lines += [
+            "",
+            f"The base model without an adapter, on the same {n_general} general and coding questions: general "
+            f"retention {pct(base.get('retention'))}, tinted glass {pct(base.get('tinted_glass_rate'))} "
+            "(the dashed lines in the chart).",
+        ]
     done = {v["name"] for v in data["variants"]}
     pending = [name for name in data.get("planned", ()) if name not in done]
     if pending:
@@ -153,6 +162,10 @@ def render_png(data: Mapping[str, Any], path: Path) -> Path:
             if all(y is None for y in ys):
                 continue
             ax.plot(xs, [100 * (y or 0.0) for y in ys], marker="o", label=titles[key], color=COLORS[key])
+        base = (data.get("base") or {}).get("metrics") or {}
+        for key, metric in (("retention", "retention"), ("tinted_glass", "tinted_glass_rate")):
+            if base.get(metric) is not None:
+                ax.axhline(100 * base[metric], color=COLORS[key], linestyle="--", linewidth=1, alpha=0.7)
         if factor == "rank":
             ax.set_xscale("log", base=2)
         ax.set_xticks(xs)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lora.atomic import replacing
-from pipeline.evaluation.dataset import EvalItem
+from pipeline.evaluation.dataset import GENERAL_CATEGORIES, EvalItem
 from pipeline.evaluation.runner import ProgressCallback, run_eval
 from pipeline.evaluation.scoring import metrics_by_mode
 from pipeline.evaluation.trained_items import HELD_OUT, TRAINED, level
@@ -248,6 +248,32 @@ def save_eval(adapter: Path, key: str, results: dict[str, Any]) -> None:
         return
     with replacing(adapter / EVAL_FILE) as tmp:
         Path(tmp).write_text(json.dumps({"key": key, **results}, ensure_ascii=False), encoding="utf-8")
+
+
+BaseFactory = Callable[[], Answerer]
+
+
+def base_reference(
+    items: Sequence[EvalItem], make_base: BaseFactory, max_tokens: int | None, root: Path
+) -> dict[str, Any] | None:
+    """The base model's general retention and tinted glass on the same general and coding
+    questions: what an adapter's numbers are compared with (saved in ``root``, reused)."""
+    general = [i for i in items if i.category in GENERAL_CATEGORIES]
+    if not general:
+        return None
+    key = eval_key(general, ("base",), max_tokens, root)
+    saved = cached_eval(root, key)
+    if saved is not None:
+        return {"metrics": saved["metrics"], "reused": True}
+    run = run_eval(make_base(), general, ["base"], max_tokens=max_tokens)
+    if run.interrupted or run.skipped:
+        return None
+    metrics = metrics_by_mode(r.to_json() for r in run.records).get("base")
+    if metrics is None:
+        return None
+    root.mkdir(parents=True, exist_ok=True)
+    save_eval(root, key, {"metrics": metrics})
+    return {"metrics": metrics}
 
 
 def _summary(
