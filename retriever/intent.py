@@ -942,9 +942,10 @@ class IntentReader:
             own[profile.name] = by_name
             content = max(content, score)
             bonus = _type_bonus(profile.name, types)
+            score += _class_bonus(profile.name, classes)
             if types and not bonus and any(_type_bonus(p.name, types) for p in profiles()):
                 score *= TYPE_MISMATCH  # "when ...": a property of another kind is at most the path
-            score += bonus + _class_bonus(profile.name, classes)
+            score += bonus  # "몇 명 ... 사람": the count is asked; the named class is what is counted
             if not applies_to(profile.name, entity_classes):
                 score *= ONE_HOP if applies_to(profile.name, reachable) else OFF_DOMAIN
             scores[profile.name] = round(score, 4)
@@ -1008,6 +1009,8 @@ class IntentReader:
             unsupported = (asked or text,)  # "when did she take over": no time property answers
             ordered = {}
         asks_site, places = site_mentions(text)
+        if "how_many" in types and ordered and next(iter(ordered)) in numeric_properties():
+            classes = ()  # "how many people work there": a number answers; the class is what it counts
         return Intent(
             predicates=ordered,
             answer_classes=tuple(classes),

@@ -244,6 +244,13 @@ def test_korean_site_places_follow_the_place_particle() -> None:
     assert site_mentions("솔버엑스는 어느 나라에 사무소가 있나요?") == (True, ())
 
 
+def test_a_class_named_in_a_count_question_is_what_is_counted() -> None:
+    people = detect_intent("2024년에 솔버엑스에서 근무한 사람은 몇 명이었나요?")  # how many people: a number
+    assert next(iter(people.predicates)) == "employeeCount" and people.answer_classes == ()
+    offices = detect_intent("솔버엑스의 사무소는 몇 개인가요?")  # how many offices: counted by their links
+    assert next(iter(offices.predicates)) == "hasOffice" and offices.answer_classes == ("Office",)
+
+
 def test_general_questions_ask_no_property() -> None:
     assert detect_intent("Why is the sky blue?").predicates == {}
     assert detect_intent("Write hello world in Python").predicates == {}
