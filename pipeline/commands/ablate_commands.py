@@ -150,7 +150,6 @@ def ablate_command(
 ) -> None:
     """Train (if missing) and evaluate the LoRA-only adapter along a rank and a general-mix curve."""
     from lora.general_chat import general_qa
-    from pipeline.evaluation.runner import run_eval  # noqa: F401  (import errors surface before training)
 
     category_list = parse_list(categories, CATEGORIES, "category")
     paths = list(questions) if questions else [default_questions_path()]
