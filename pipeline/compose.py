@@ -22,6 +22,7 @@ from pipeline.grounding import Grounding
 from pipeline.polar_place import polar_place_verdict, unlinked_place
 from pipeline.prompt import Lang
 from pipeline.verify import fallback_fact
+from retriever.parts import asks_two_things
 from retriever.polar import is_polar
 from retriever.verbalise import verbalise
 
@@ -86,18 +87,6 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
     text = with_chain(top, grounding, lang)
     other = second_asked_fact(grounding, question, top)
     return f"{text} {sentence(other, grounding, lang)}" if other is not None else text
-
-
-_TWO_PARTS_EN = re.compile(r"\b(?:and|also)\b[^?]*\b(?:what|which|when|where|who|how)\b", re.IGNORECASE)
-_WH_KO = ("언제", "얼마", "몇", "어디", "누구", "누가", "무엇", "어느")
-
-
-def asks_two_things(question: str, lang: Lang) -> bool:
-    """ "What's its headcount, and which year is that from?": a second question word after "and"
-    (Korean: two different question words)."""
-    if lang == "ko":
-        return sum(word in question for word in _WH_KO) >= 2
-    return bool(_TWO_PARTS_EN.search(question))
 
 
 def second_asked_fact(grounding: Grounding, question: str, first: Fact) -> Fact | None:

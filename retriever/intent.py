@@ -39,6 +39,7 @@ from ontology.schema import CLASS_BY_NAME, CLASSES, PROPERTIES, PROPERTY_BY_NAME
 from retriever.encoders import Encoder
 from retriever.meaning import MeaningSpace, rows
 from retriever.open_set import Attribute, inventory, same_attribute
+from retriever.parts import first_part
 from retriever.text import compact, has_hangul, nfc, strip_particle
 
 NAME_MATCH = 1.0  # a property's label/altLabel is in the question
@@ -1008,6 +1009,8 @@ class IntentReader:
         ):
             unsupported = (asked or text,)  # "when did she take over": no time property answers
             ordered = {}
+        if ordered and not unsupported:
+            ordered = self._with_first_part(text, spans, entity_classes, ordered)
         asks_site, places = site_mentions(text)
         if "how_many" in types and ordered and next(iter(ordered)) in numeric_properties():
             classes = ()  # "how many people work there": a number answers; the class is what it counts
@@ -1021,6 +1024,24 @@ class IntentReader:
             confidence=round(best, 4),
             scores=scores,
         )
+
+    def _with_first_part(
+        self,
+        text: str,
+        spans: Sequence[tuple[int, int]],
+        entity_classes: Sequence[str],
+        ordered: dict[str, float],
+    ) -> dict[str, float]:
+        """A two-part question (:mod:`retriever.parts`) also asks what its first part asks:
+        "What's its headcount, and which year is that from?" asks the headcount beside its year."""
+        part = first_part(text, lang_of(text))
+        if part is None:
+            return ordered
+        inside = [(start, min(end, len(part))) for start, end in spans if start < len(part)]
+        merged = dict(ordered)
+        for name, weight in self.read(part, inside, entity_classes).predicates.items():
+            merged[name] = max(merged.get(name, 0.0), weight)
+        return merged
 
     def _semantic_scores(
         self, masked: str, lang: str

@@ -453,7 +453,7 @@ def test_a_whole_decimal_is_one_statement_with_the_reasoners_form() -> None:
 
 
 def test_two_part_questions() -> None:
-    from pipeline.compose import asks_two_things
+    from retriever.parts import asks_two_things
 
     assert asks_two_things("What's SolverX's headcount, and which year is that figure from?", "en")
     assert not asks_two_things("Which year was SolverX founded?", "en")

@@ -183,3 +183,15 @@ def test_one_shared_word_does_not_make_an_inventory_row_a_property() -> None:
     assert same_attribute(spouse, [True, False, False, False, False, False])  # its main name
     assert same_attribute(spouse, [False, False, False, False, True, False])  # its main Korean name
     assert same_attribute(spouse, [False, True, False, True, False, False])  # two of its names
+
+
+def test_a_two_part_question_asks_both_parts(retriever: Retriever) -> None:
+    from retriever.parts import first_part
+
+    assert first_part("What's SolverX's headcount, and which year is that figure from?", "en") == (
+        "What's SolverX's headcount"
+    )
+    assert first_part("Which year was SolverX founded?", "en") is None
+    assert first_part("직원은 몇 명이고, 언제 기준인가요?", "ko") == "직원은 몇 명이고"
+    context = retriever.retrieve("What's SolverX's headcount, and which year is that figure from?")
+    assert {"employeeCount", "employeeCountYear"} <= set(context.intent_predicates)
