@@ -729,6 +729,18 @@ def korean_place_names(question: str, links: Iterable[object]) -> tuple[str, ...
     return tuple(dict.fromkeys(out))
 
 
+def named_site_classes(question: str) -> frozenset[str]:
+    """The site classes the question names by one of their names ("the clinic in Fukuoka")."""
+    text = nfc(question)
+    stems, ko = set(content_words(text)), _ko_key(text)
+    return frozenset(
+        c.name
+        for c in class_names()
+        if c.name in site_classes()
+        and (any(n and all(w in stems for w in n) for n in c.names_en) or any(k in ko for k in c.names_ko))
+    )
+
+
 def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
     """(names a site class, the capitalised place names after "<site word> ... in")."""
     text = nfc(question)

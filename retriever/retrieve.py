@@ -36,7 +36,15 @@ from retriever.coverage import site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.encoders import question_encoders
 from retriever.errors import RetrieverError
-from retriever.intent import Intent, IntentReader, applies_to, korean_place_names, names_a_site, unknown_names
+from retriever.intent import (
+    Intent,
+    IntentReader,
+    applies_to,
+    korean_place_names,
+    named_site_classes,
+    names_a_site,
+    unknown_names,
+)
 from retriever.linking import EntityLink, build_alias_index, link_entities
 from retriever.polar import is_polar_question
 from retriever.ranking import Signals, boosts, score
@@ -341,6 +349,8 @@ class Retriever:
             return entities
         where = location_properties()
         out = list(entities)
+        if all(is_place_class(self.classes.get(e.id)) for e in entities):
+            return self._site_in(places, entities, question) + out  # "the clinic in Fukuoka": no owner named
         for entity in entities:
             if entity.via is not None:
                 continue
@@ -361,6 +371,38 @@ class Retriever:
                 0, LinkedEntity(site, self._label(site, "en"), self._label(site, "ko"), entity.score, "")
             )
         return out
+
+    def _site_in(self, places: set[str], entities: list[LinkedEntity], question: str) -> list[LinkedEntity]:
+        """The one site of the named class (any site, with none named) located in the named
+        places, with its owner reached from it; none when no site or several match."""
+        named = named_site_classes(question)
+        where = location_properties()
+        matched = sorted(
+            site
+            for site in self._owner_of
+            if (not named or self.classes.get(site) in named)
+            and any(
+                f.subject == site and f.predicate in where and f.object in places
+                for f in (self.facts[i] for i in self._by_entity.get(site, ()))
+            )
+        )
+        if len(matched) != 1:
+            return []
+        site, owner = matched[0], self._owner_of[matched[0]]
+        score = max((e.score for e in entities), default=1.0)
+        found = [LinkedEntity(site, self._label(site, "en"), self._label(site, "ko"), score, "")]
+        if all(e.id != owner for e in entities):
+            found.append(
+                LinkedEntity(
+                    owner,
+                    self._label(owner, "en"),
+                    self._label(owner, "ko"),
+                    round(score * EXPANSION_FACTOR, 4),
+                    "",
+                    via=site,
+                )
+            )
+        return found
 
     def _places_by_derived_word(self, question: str) -> set[str]:
         """Places a capitalised word derives from ("American" -> North America, "German" -> Germany)."""

@@ -195,3 +195,12 @@ def test_a_two_part_question_asks_both_parts(retriever: Retriever) -> None:
     assert first_part("직원은 몇 명이고, 언제 기준인가요?", "ko") == "직원은 몇 명이고"
     context = retriever.retrieve("What's SolverX's headcount, and which year is that figure from?")
     assert {"employeeCount", "employeeCountYear"} <= set(context.intent_predicates)
+
+
+def test_a_site_word_with_only_a_place_names_the_one_site_there(retriever: Retriever) -> None:
+    """ "the office in Munich" with no owner named: the one site in that place is the subject,
+    and its owner is reached from it."""
+    context = retriever.retrieve("Which country is the office in Munich in?")
+    assert context.entities[0].id == "SolverXEuropeOffice"
+    assert any(e.id == "SolverX" and e.via == "SolverXEuropeOffice" for e in context.entities)
+    assert any(sf.fact.object == "Germany" for sf in context.facts[:3])
