@@ -30,7 +30,7 @@ from ontology.roles import (
     site_classes,
     site_properties,
 )
-from ontology.schema import PROPERTIES, PROPERTY_BY_NAME
+from ontology.schema import PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 from retriever.context import Context, LinkedEntity, ScoredFact
 from retriever.coverage import site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
@@ -41,6 +41,7 @@ from retriever.intent import (
     IntentReader,
     applies_to,
     korean_place_names,
+    mentioned_classes,
     named_site_classes,
     names_a_site,
     unknown_names,
@@ -372,6 +373,46 @@ class Retriever:
             )
         return out
 
+    def _named_by_class(
+        self, entities: list[LinkedEntity], links: list[EntityLink], question: str
+    ) -> list[LinkedEntity]:
+        """ "the company that makes Fusion", "Kim Doyun's company": a class word beside a named
+        entity of another class names its one neighbour of that class, which joins, reached from
+        the named entity (several such neighbours name none)."""
+        named = [
+            c
+            for c in mentioned_classes(question, [(link.start, link.end) for link in links])
+            if not is_place_class(c)
+        ]
+        direct = [e for e in entities if e.via is None and not is_place_class(self.classes.get(e.id))]
+        known = {e.id for e in entities}
+        out = list(entities)
+        for cls in named:
+            if any(cls in class_ancestors(self.classes.get(e.id) or "") for e in entities):
+                continue  # the question names that thing itself
+            for entity in direct:
+                neighbours = {
+                    other
+                    for fact in (self.facts[i] for i in self._by_entity.get(entity.id, ()))
+                    if not fact.object_is_literal and fact.predicate != "type"
+                    for other in (fact.object if fact.subject == entity.id else fact.subject,)
+                    if cls in class_ancestors(self.classes.get(other) or "")
+                }
+                if len(neighbours) != 1 or (other := next(iter(neighbours))) in known:
+                    continue
+                known.add(other)
+                out.append(
+                    LinkedEntity(
+                        other,
+                        self._label(other, "en"),
+                        self._label(other, "ko"),
+                        round(entity.score * EXPANSION_FACTOR, 4),
+                        "",
+                        via=entity.id,
+                    )
+                )
+        return out
+
     def _site_in(self, places: set[str], entities: list[LinkedEntity], question: str) -> list[LinkedEntity]:
         """The one site of the named class (any site, with none named) located in the named
         places, with its owner reached from it; none when no site or several match."""
@@ -474,7 +515,9 @@ class Retriever:
         timings["link_ms"] = _ms(t)
 
         t = time.perf_counter()
-        entities = self._expand(links)
+        expanded = self._expand(links)
+        entities = self._named_by_class(expanded, links, question)  # "the company that makes X"
+        described = frozenset(e.id for e in entities) - {e.id for e in expanded}
         intent = self.intent_reader.read(
             question,
             [(link.start, link.end) for link in links],
@@ -504,7 +547,7 @@ class Retriever:
         timings["intent_ms"] = _ms(t)
 
         t = time.perf_counter()
-        ranked = self._rank(question, lang, intent, entities, candidates, k)
+        ranked = self._rank(question, lang, intent, entities, candidates, k, described)
         timings["rank_ms"] = _ms(t)
         timings["total_ms"] = _ms(started)
 
@@ -538,7 +581,10 @@ class Retriever:
         entities: list[LinkedEntity],
         candidates: list[int],
         k: int,
+        described: frozenset[str] = frozenset(),
     ) -> list[ScoredFact]:
+        """``described``: entities the question names by a class word ("the company that makes
+        X"), as near as the ones it names outright."""
         if not candidates:
             return []
         vectors = self.fact_vectors()
@@ -550,9 +596,8 @@ class Retriever:
             intent=intent,
             link_scores={e.id: e.score for e in entities},
             direct=frozenset(e.id for e in entities if e.via is None),
-            equivalent=frozenset(
-                e.id for e in entities if e.via is not None and e.via in self._inherits_from
-            ),
+            equivalent=described
+            | frozenset(e.id for e in entities if e.via is not None and e.via in self._inherits_from),
             classes=self.classes,
             depth=self._depth,
         )

@@ -204,3 +204,20 @@ def test_a_site_word_with_only_a_place_names_the_one_site_there(retriever: Retri
     assert context.entities[0].id == "SolverXEuropeOffice"
     assert any(e.id == "SolverX" and e.via == "SolverXEuropeOffice" for e in context.entities)
     assert any(sf.fact.object == "Germany" for sf in context.facts[:3])
+
+
+@pytest.mark.parametrize(
+    ("question", "predicate"),
+    [
+        ("Where is the company that makes SolverX Fusion located?", "locatedIn"),
+        ("How many people work for the firm behind SolverX Fusion?", "employeeCount"),
+    ],
+)
+def test_a_class_word_beside_a_named_thing_names_its_one_neighbour_of_that_class(
+    retriever: Retriever, question: str, predicate: str
+) -> None:
+    """ "the company that makes Fusion": the product's one company is the subject asked about."""
+    context = retriever.retrieve(question)
+    assert any(e.id == "SolverX" and e.via == "SolverXFusion" for e in context.entities)
+    top = context.facts[0].fact
+    assert (top.subject, top.predicate) == ("SolverX", predicate)
