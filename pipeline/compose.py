@@ -90,22 +90,20 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
 
 
 def second_asked_fact(grounding: Grounding, question: str, first: Fact) -> Fact | None:
-    """For a two-part question, the best retrieved fact of another asked property about the
-    same subject (the headcount's year beside the headcount)."""
+    """For a two-part question, the retrieved fact of the most strongly asked other property
+    about the same subject (the headcount's year beside the headcount), the best ranked of those."""
     if not question or not asks_two_things(question, grounding.question_lang):
         return None
-    asked = set(grounding.intent)
-    return next(
-        (
-            fact
-            for fact in grounding.facts
-            if fact != first
-            and fact.predicate in asked
-            and fact.predicate != first.predicate
-            and fact.subject == first.subject
-        ),
-        None,
-    )
+    weights = grounding.intent_weights or dict.fromkeys(grounding.intent, 1.0)
+    others = [
+        fact
+        for fact in grounding.facts
+        if fact != first
+        and fact.predicate in weights
+        and fact.predicate != first.predicate
+        and fact.subject == first.subject
+    ]
+    return max(others, key=lambda fact: weights[fact.predicate], default=None)
 
 
 _NEGATION_EN = re.compile(

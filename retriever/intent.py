@@ -374,6 +374,10 @@ def profiles() -> tuple[Profile, ...]:
             *(f"{domain_en} {n}".strip() for n in en[:1]),
             *(f"{domain_ko}의 {n}" for n in ko[:1] if domain_ko),
         ]
+        if (
+            prop.phrase_en and prop.phrase_en != prop.label_en
+        ):  # how a sentence states it ("makes the product")
+            descriptions.append(f"{domain_en} {prop.phrase_en}".strip())
         if prop.comment_en:
             descriptions.append(prop.comment_en)
         if prop.comment_ko:
@@ -579,11 +583,21 @@ def _type_bonus(prop_name: str, types: Sequence[str]) -> float:
     return bonus
 
 
-def _class_bonus(prop_name: str, classes: Sequence[str]) -> float:
+def _class_bonus(prop_name: str, classes: Sequence[str], entity_classes: Sequence[str] = ()) -> float:
+    """The question names the class of the property's values ("which department"), or, read
+    backwards, of its subjects when a named entity is of the class of its values ("which company
+    makes Fusion": a company has the product)."""
     prop = PROPERTY_BY_NAME[prop_name]
     if prop.kind != "object" or not prop.range or not classes:
         return 0.0
-    return CLASS_BONUS if any(prop.range in class_ancestors(c) for c in classes) else 0.0
+    if any(prop.range in class_ancestors(c) for c in classes):
+        return CLASS_BONUS
+    backwards = (
+        prop.domain
+        and any(prop.domain in class_ancestors(c) for c in classes)
+        and any(prop.range in class_ancestors(e) for e in entity_classes)
+    )
+    return CLASS_BONUS if backwards else 0.0
 
 
 def _through_the_value(scores: dict[str, float], types: Sequence[str]) -> None:
@@ -955,7 +969,7 @@ class IntentReader:
             own[profile.name] = by_name
             content = max(content, score)
             bonus = _type_bonus(profile.name, types)
-            score += _class_bonus(profile.name, classes)
+            score += _class_bonus(profile.name, classes, entity_classes)
             if types and not bonus and any(_type_bonus(p.name, types) for p in profiles()):
                 score *= TYPE_MISMATCH  # "when ...": a property of another kind is at most the path
             score += bonus  # "몇 명 ... 사람": the count is asked; the named class is what is counted
@@ -1013,6 +1027,14 @@ class IntentReader:
             else:  # the question's own words name nothing the ontology has
                 unsupported = (asked,)
                 ordered = {}
+        elif entity_classes and classes and not ordered and nearest:
+            # "which company makes Fusion": only the class word matched; of the properties it
+            # names (forwards or backwards), the one clearly nearest by meaning
+            by_class = {n: c for n, c in nearest.items() if _class_bonus(n, classes, entity_classes)}
+            space = self._space(lang_of(text))
+            lead = space.encoder.calibration.nearest_lead if space is not None else 0.0
+            guess = _nearest(by_class, entity_classes, types, lead)
+            ordered = {guess: 1.0} if guess is not None else {}
         if (
             asks_when(text)
             and entity_classes

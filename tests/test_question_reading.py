@@ -89,6 +89,7 @@ def test_an_attribute_the_ontology_lacks_is_unsupported(retriever: Retriever, qu
             "What happens in SolverX Fusion when its prediction has little confidence?",
             "lowConfidenceBehavior",
         ),
+        ("Which company makes SolverX Fusion?", "hasProduct"),  # the class word read backwards
     ],
 )
 def test_a_property_the_ontology_has_is_still_read(
