@@ -71,7 +71,9 @@ _HOW_MANY_EN = re.compile(r"\bhow (?:many|much|big|large|fast|long)\b|\bnumber o
 _WHO_EN = re.compile(r"\bwho(?:m|se)?\b", re.I)
 _WHEN_KO = ("언제", "몇 년", "몇년", "연도", "년도")
 _WHERE_KO = ("어디", "어느 곳", "위치")
-_HOW_MANY_KO = ("몇", "얼마", "규모")
+_HOW_MANY_KO = ("얼마", "규모")
+# "몇" asks a number, but "몇 년도", "몇 년에" ask which year (a duration, "몇 년 동안", is a number)
+_HOW_MANY_KO_MYEOT = re.compile(r"몇(?!\s*년(?!\s*(?:동안|간|째)))")
 _WHO_KO = ("누구", "누가")
 _TRUSTED_TYPES = frozenset({"where", "when"})  # their leftover words are verbs ("carry out"), not attributes
 _KO_WHICH = ("어느", "무슨", "어떤", "몇")  # before a one-syllable class name ("어느 도": which province)
@@ -421,6 +423,34 @@ def class_names() -> tuple[ClassNames, ...]:
 # --- matching -----------------------------------------------------------------------------------
 
 
+_NEXT_KO_WORD = re.compile(r"\s*([가-힣]+)")
+_WORDS_BEFORE = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,3})$")
+
+
+def with_title(question: str, start: int, end: int, cls: str | None) -> tuple[int, int]:
+    """A linked entity's span widened over a title naming the property it is the value of
+    ("CEO Kim Doyun", "김도윤 대표"): the title describes that entity, it is not what is asked."""
+    if not cls:
+        return start, end
+    ancestors = set(class_ancestors(cls))
+    titles = [p for p in profiles() if PROPERTY_BY_NAME[p.name].range in ancestors]
+    if not titles:
+        return start, end
+    after = _NEXT_KO_WORD.match(question, end)
+    if after and has_hangul(question[start:end]):
+        key = _ko_key(strip_particle(after.group(1)))
+        if any(key == name for p in titles for name in p.names_ko):
+            return start, after.end()
+    before = _WORDS_BEFORE.search(question[:start])
+    if before:
+        words = before.group(1).split()
+        for size in range(1, len(words) + 1):
+            stems = tuple(content_words(" ".join(words[-size:])))
+            if len(stems) == size and any(stems == name for p in titles for name in p.names_en):
+                return start - len(" ".join(words[-size:])) - 1, end
+    return start, end
+
+
 def _mask(question: str, spans: Iterable[tuple[int, int]]) -> str:
     """The question with the linked entities' names blanked out."""
     chars = list(question)
@@ -483,7 +513,7 @@ def asked_types(question: str) -> tuple[str, ...]:
         found.append("when")
     if _WHERE_EN.search(text) or any(w in text for w in _WHERE_KO) or _KO_AT_END.search(text):
         found.append("where")
-    if _HOW_MANY_EN.search(text) or any(w in text for w in _HOW_MANY_KO):
+    if _HOW_MANY_EN.search(text) or any(w in text for w in _HOW_MANY_KO) or _HOW_MANY_KO_MYEOT.search(text):
         found.append("how_many")
     if _WHO_EN.search(text) or any(w in text for w in _WHO_KO):
         found.append("who")
@@ -598,6 +628,12 @@ def _class_bonus(prop_name: str, classes: Sequence[str], entity_classes: Sequenc
         and any(prop.range in class_ancestors(e) for e in entity_classes)
     )
     return CLASS_BONUS if backwards else 0.0
+
+
+def _of_class(prop_name: str, classes: Sequence[str]) -> bool:
+    """Whether the property's subjects are of a named class ("회사를 세운 해": a company's)."""
+    domain = PROPERTY_BY_NAME[prop_name].domain
+    return bool(domain) and any(domain in class_ancestors(c) for c in classes)
 
 
 def _through_the_value(scores: dict[str, float], types: Sequence[str]) -> None:
@@ -1028,9 +1064,15 @@ class IntentReader:
                 unsupported = (asked,)
                 ordered = {}
         elif entity_classes and classes and not ordered and nearest:
-            # "which company makes Fusion": only the class word matched; of the properties it
-            # names (forwards or backwards), the one clearly nearest by meaning
-            by_class = {n: c for n, c in nearest.items() if _class_bonus(n, classes, entity_classes)}
+            # "which company makes Fusion", "the year the company was set up": only the class word
+            # matched; of the properties it names (its values, read backwards, or its subjects)
+            # that hold the kind of value the question word asks, the one clearly nearest by meaning
+            by_class = {
+                n: c
+                for n, c in nearest.items()
+                if (_class_bonus(n, classes, entity_classes) or _of_class(n, classes))
+                and (not types or _type_bonus(n, types) > 0)
+            }
             space = self._space(lang_of(text))
             lead = space.encoder.calibration.nearest_lead if space is not None else 0.0
             guess = _nearest(by_class, entity_classes, types, lead)

@@ -45,6 +45,7 @@ from retriever.intent import (
     named_site_classes,
     names_a_site,
     unknown_names,
+    with_title,
 )
 from retriever.linking import EntityLink, build_alias_index, link_entities
 from retriever.polar import is_polar_question
@@ -520,7 +521,7 @@ class Retriever:
         described = frozenset(e.id for e in entities) - {e.id for e in expanded}
         intent = self.intent_reader.read(
             question,
-            [(link.start, link.end) for link in links],
+            [with_title(question, link.start, link.end, self.classes.get(link.entity_id)) for link in links],
             [self.classes[e.id] for e in entities if e.id in self.classes],
         )
         named = tuple(name for name in unknown_names(question, links) if not self._familiar(name))

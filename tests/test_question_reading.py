@@ -222,3 +222,22 @@ def test_a_class_word_beside_a_named_thing_names_its_one_neighbour_of_that_class
     assert any(e.id == "SolverX" and e.via == "SolverXFusion" for e in context.entities)
     top = context.facts[0].fact
     assert (top.subject, top.predicate) == ("SolverX", predicate)
+
+
+def test_a_title_beside_a_person_describes_the_person() -> None:
+    """ "김도윤 대표가 ... 몇 년도": the title is who he is, not what is asked; a company's
+    "대표" (its CEO) still is."""
+    from retriever.intent import with_title
+
+    question = "김도윤 대표가 회사를 세운 게 몇 년도죠?"
+    assert question[slice(*with_title(question, 0, 3, "Person"))] == "김도윤 대표가"
+    question = "When did CEO Kim Doyun found the company?"
+    start = question.index("Kim")
+    assert question[slice(*with_title(question, start, start + 9, "Person"))] == "CEO Kim Doyun"
+    assert with_title("솔버엑스 대표는 누구인가요?", 0, 4, "Company") == (0, 4)
+
+
+def test_the_year_a_titled_person_founded_the_company(retriever: Retriever) -> None:
+    context = retriever.retrieve("김도윤 대표가 회사를 세운 게 몇 년도죠?")
+    assert not context.unsupported_attributes and "ceo" not in context.intent_predicates[:1]
+    assert context.facts[0].fact.predicate == "foundedIn"
