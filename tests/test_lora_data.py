@@ -122,3 +122,24 @@ def test_adapter_for_another_model(tmp_path: Path) -> None:
         load_model(None, adapter)
     with pytest.raises(LoraError, match="adapter not found"):
         load_model(None, tmp_path / "missing")
+
+
+def test_a_replaced_file_keeps_its_mode_and_a_new_one_follows_the_umask(tmp_path: Path) -> None:
+    """Atomic writes go through a 0600 temp file; the result must not stay 0600."""
+    import os
+    import stat
+
+    from lora.atomic import replacing
+
+    fresh = tmp_path / "report.md"
+    old = os.umask(0o022)
+    try:
+        with replacing(fresh) as tmp:
+            Path(tmp).write_text("a", encoding="utf-8")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+    fresh.chmod(0o640)
+    with replacing(fresh) as tmp:
+        Path(tmp).write_text("b", encoding="utf-8")
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o640 and fresh.read_text(encoding="utf-8") == "b"
