@@ -976,6 +976,7 @@ class IntentReader:
         words = set(ordered_words)
         ko = _ko_key(masked)
         types = asked_types(text)
+        when = "when" in types or asks_when(text)
         if not types and any(is_place_class(c) for c in entity_classes) and len(entity_classes) > 1:
             # a named place beside the subject: "is X in Y", "X는 Y에 있나요" (with a question word of
             # its own, "who heads the unit in Rotterdam", the place only says which unit)
@@ -1002,6 +1003,8 @@ class IntentReader:
                     by_name, NAME_MATCH + LONGER_NAME * min(max(stemmed) - 1, 3)
                 )  # "가장 중요한 제품" in "가장 중요하게 내세우는 제품"
             score = max(by_name, semantic.get(profile.name, 0.0))
+            if profile.name in temporal_properties() and by_name < NAME_MATCH and not when:
+                score *= TYPE_MISMATCH  # a time nobody asked for ("the newest release number")
             own[profile.name] = by_name
             content = max(content, score)
             bonus = _type_bonus(profile.name, types)

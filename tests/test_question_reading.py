@@ -241,3 +241,11 @@ def test_the_year_a_titled_person_founded_the_company(retriever: Retriever) -> N
     context = retriever.retrieve("김도윤 대표가 회사를 세운 게 몇 년도죠?")
     assert not context.unsupported_attributes and "ceo" not in context.intent_predicates[:1]
     assert context.facts[0].fact.predicate == "foundedIn"
+
+
+def test_a_time_nobody_asked_for_does_not_tie_with_the_asked_value(retriever: Retriever) -> None:
+    """ "the most recent version number": the version, not the year it came out (no time cue)."""
+    context = retriever.retrieve("솔버엑스 퓨전 가장 최근 버전 번호 좀 알려줘")
+    assert context.intent_weights["latestVersion"] > context.intent_weights.get("latestVersionYear", 0.0)
+    context = retriever.retrieve("When was the newest SolverX Fusion released?")
+    assert context.intent_predicates[0] == "latestVersionYear"
