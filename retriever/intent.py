@@ -569,6 +569,30 @@ def word_after_which(text: str) -> str | None:
     return word
 
 
+def words_after_which(text: str) -> tuple[str, ...]:
+    """The word after "which" and, in English, the one after it ("which Dutch province"): the
+    noun may follow an adjective."""
+    first = word_after_which(text)
+    if first is None or has_hangul(text):
+        return (first,) if first else ()
+    found = _WHICH_EN.search(text)
+    following = _WORD.search(text, found.end()) if found else None
+    second = following.group(0).lower() if following else ""
+    return (first, second) if second and second not in STOPWORDS_EN and len(second) >= 3 else (first,)
+
+
+def class_in_comment(word: str) -> str | None:
+    """The one class whose comment names ``word`` as an example ("a first-level division, such as
+    a province, prefecture or state": province -> that class), or None."""
+    key = stem(word.lower()) if not has_hangul(word) else word
+    hits = {
+        c.name
+        for c in CLASSES
+        if (key in content_words(c.comment_en) if not has_hangul(word) else key in c.comment_ko)
+    }
+    return next(iter(hits)) if len(hits) == 1 else None
+
+
 def mentioned_classes(
     question: str, spans: Iterable[tuple[int, int]] = (), taken: Iterable[str] = ()
 ) -> tuple[str, ...]:
@@ -985,6 +1009,9 @@ class IntentReader:
         if not classes and (which := word_after_which(masked)):
             space = self._space(lang_of(text))
             named = space.nearest_class(which) if space is not None else None
+            if named is None:  # "which province" where a class's comment says "such as a province"
+                heads = reversed(words_after_which(masked))  # the noun before its adjective
+                named = next(filter(None, map(class_in_comment, heads)), None)
             classes = (named,) if named else ()  # "어느 나라" where the ontology says 국가
         reachable = one_hop_classes(entity_classes)
         semantic, nearest, elsewhere = (

@@ -249,3 +249,13 @@ def test_a_time_nobody_asked_for_does_not_tie_with_the_asked_value(retriever: Re
     assert context.intent_weights["latestVersion"] > context.intent_weights.get("latestVersionYear", 0.0)
     context = retriever.retrieve("When was the newest SolverX Fusion released?")
     assert context.intent_predicates[0] == "latestVersionYear"
+
+
+def test_a_class_comment_names_its_examples() -> None:
+    """ "which branch" where a class's comment says "... or a branch abroad"; a word in several
+    classes' comments names none; the noun after an adjective is tried first."""
+    from retriever.intent import class_in_comment, words_after_which
+
+    assert class_in_comment("branch") == "Office" and class_in_comment("gu") == "District"
+    assert class_in_comment("company") is None
+    assert words_after_which("Which Korean branch is in Seoul?") == ("korean", "branch")
