@@ -24,7 +24,7 @@ from pipeline.prompt import Lang
 from pipeline.verify import fallback_fact
 from retriever.parts import asks_two_things
 from retriever.polar import is_polar
-from retriever.verbalise import verbalise
+from retriever.verbalise import boolean_value, verbalise
 
 _YES = {"en": "Yes.", "ko": "네."}
 _NO = {"en": "No.", "ko": "아니요."}
@@ -85,6 +85,9 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
     if top is None:
         return ""
     text = with_chain(top, grounding, lang)
+    truth = _truth(top)
+    if question and truth is not None and is_polar(question, lang):  # "Is there a 24-hour ER?"
+        return f"{(_YES if truth else _NO)[lang]} {text}"
     other = second_asked_fact(grounding, question, top)
     return f"{text} {sentence(other, grounding, lang)}" if other is not None else text
 
@@ -104,6 +107,22 @@ def second_asked_fact(grounding: Grounding, question: str, first: Fact) -> Fact 
         and fact.subject == first.subject
     ]
     return max(others, key=lambda fact: weights[fact.predicate], default=None)
+
+
+def _truth(fact: Fact) -> bool | None:
+    """A yes/no fact's value (an xsd:boolean literal), else None."""
+    return boolean_value(fact.object) if fact.object_is_literal and fact.datatype == "boolean" else None
+
+
+def yes_no_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
+    """The graph's yes or no to a yes/no question: from its location facts
+    (:func:`~pipeline.polar_place.polar_place_verdict`), else from the yes/no fact that answers."""
+    verdict = polar_place_verdict(grounding)
+    if verdict is not None:
+        return verdict
+    top = fallback_fact(grounding)
+    truth = _truth(top) if top is not None else None
+    return (truth, top) if truth is not None and top is not None else None
 
 
 _NEGATION_EN = re.compile(
@@ -138,7 +157,7 @@ def polarity_conflict(answer: str, grounding: Grounding, question: str = "") -> 
     lang = grounding.question_lang
     if not question or not is_polar(question, lang):
         return False
-    verdict = polar_place_verdict(grounding)
+    verdict = yes_no_verdict(grounding)
     polarity = answer_polarity(answer, lang)
     return verdict is not None and polarity is not None and polarity != verdict[0]
 

@@ -59,6 +59,15 @@ def format_amount(n: int, currency: str | None, lang: str) -> str:
     return f"{number} {currency}"
 
 
+_YES_NO = {"en": {True: "yes", False: "no"}, "ko": {True: "예", False: "아니요"}}
+
+
+def boolean_value(value: str) -> bool | None:
+    """An xsd:boolean literal's truth ("true"/"1", "false"/"0"), None for anything else."""
+    text = value.strip().lower()
+    return True if text in ("true", "1") else False if text in ("false", "0") else None
+
+
 def format_literal(fact: Fact, lang: str, companions: Companions | None = None) -> str:
     value = fact.object
     if fact.datatype in ("integer", "decimal") or (fact.datatype is None and re.fullmatch(r"-?\d+", value)):
@@ -71,6 +80,8 @@ def format_literal(fact: Fact, lang: str, companions: Companions | None = None) 
             unit = (companions or {}).get((fact.subject, prop.unit))
             return format_amount(number, unit, lang)
         return format_number(number, lang)
+    if fact.datatype == "boolean" and (truth := boolean_value(value)) is not None:
+        return _YES_NO[lang if lang == "ko" else "en"][truth]  # "runs a 24-hour emergency room: no"
     if fact.datatype == "gYear":
         return value.lstrip("+").split("-")[0] if value.lstrip("+")[:4].isdigit() else value
     return value

@@ -458,3 +458,19 @@ def test_two_part_questions() -> None:
     assert asks_two_things("What's SolverX's headcount, and which year is that figure from?", "en")
     assert not asks_two_things("Which year was SolverX founded?", "en")
     assert asks_two_things("솔버엑스는 언제 얼마를 투자받았나요?", "ko")
+
+
+def test_a_yes_no_fact_answers_a_yes_no_question_and_checks_the_model() -> None:
+    """A boolean value is said as yes/no, the graph's answer leads with it, and a model answer
+    saying the opposite is caught."""
+    from pipeline.compose import graph_answer, polarity_conflict
+    from retriever.verbalise import boolean_value, format_literal
+
+    listed = Fact("SolverX", "isListed", "false", object_is_literal=True, datatype="boolean")
+    assert format_literal(listed, "en") == "no" and format_literal(listed, "ko") == "아니요"
+    assert boolean_value("1") is True and boolean_value("maybe") is None
+    g = grounding((listed,), ("isListed",), lines=("SolverX is listed: no.",))
+    question = "Is SolverX listed on a stock exchange?"
+    assert graph_answer(g, question).startswith("No. ")
+    assert polarity_conflict("Yes, it is listed.", g, question)
+    assert not polarity_conflict("No, it is not listed.", g, question)
