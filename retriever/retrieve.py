@@ -182,14 +182,7 @@ class Retriever:
         for link in links:
             owner = self._owner_of.get(link.entity_id)
             if owner and owner not in out:
-                out[owner] = LinkedEntity(
-                    owner,
-                    self._label(owner, "en"),
-                    self._label(owner, "ko"),
-                    round(link.score * EXPANSION_FACTOR, 4),
-                    "",
-                    via=link.entity_id,
-                )
+                out[owner] = self._reached(owner, link.score, link.entity_id)
         return list(out.values())
 
     def _through(
@@ -242,17 +235,19 @@ class Retriever:
                     continue  # "its clinic in Hakata": the neighbour in the named place
                 if any(applies_to(p, [other_cls]) for p in values):
                     known.add(other)
-                    out.append(
-                        LinkedEntity(
-                            other,
-                            self._label(other, "en"),
-                            self._label(other, "ko"),
-                            round(entity.score * EXPANSION_FACTOR, 4),
-                            "",
-                            via=entity.id,
-                        )
-                    )
+                    out.append(self._reached(other, entity.score, entity.id))
         return out
+
+    def _reached(self, entity_id: str, score: float, via: str) -> LinkedEntity:
+        """An entity the question reaches through ``via``, scored a little below it."""
+        return LinkedEntity(
+            entity_id,
+            self._label(entity_id, "en"),
+            self._label(entity_id, "ko"),
+            round(score * EXPANSION_FACTOR, 4),
+            "",
+            via=via,
+        )
 
     def _located_in(self, entity_id: str, places: set[str]) -> bool:
         """Whether a location fact (asserted or inferred) puts the entity in one of the places."""
@@ -349,7 +344,6 @@ class Retriever:
         places |= self._places_by_derived_word(question)
         if not places:
             return entities
-        where = location_properties()
         out = list(entities)
         if all(is_place_class(self.classes.get(e.id)) for e in entities):
             return self._site_in(places, entities, question) + out  # "the clinic in Fukuoka": no owner named
@@ -357,14 +351,7 @@ class Retriever:
             if entity.via is not None:
                 continue
             sites = sorted(site for site, owner in self._owner_of.items() if owner == entity.id)
-            matched = [
-                site
-                for site in sites
-                if any(
-                    f.subject == site and f.predicate in where and f.object in places
-                    for f in (self.facts[i] for i in self._by_entity.get(site, ()))
-                )
-            ]
+            matched = [site for site in sites if self._located_in(site, places)]
             if len(matched) != 1 or any(e.id == matched[0] for e in out):
                 continue
             site = matched[0]
@@ -402,31 +389,17 @@ class Retriever:
                 if len(neighbours) != 1 or (other := next(iter(neighbours))) in known:
                     continue
                 known.add(other)
-                out.append(
-                    LinkedEntity(
-                        other,
-                        self._label(other, "en"),
-                        self._label(other, "ko"),
-                        round(entity.score * EXPANSION_FACTOR, 4),
-                        "",
-                        via=entity.id,
-                    )
-                )
+                out.append(self._reached(other, entity.score, entity.id))
         return out
 
     def _site_in(self, places: set[str], entities: list[LinkedEntity], question: str) -> list[LinkedEntity]:
         """The one site of the named class (any site, with none named) located in the named
         places, with its owner reached from it; none when no site or several match."""
         named = named_site_classes(question)
-        where = location_properties()
         matched = sorted(
             site
             for site in self._owner_of
-            if (not named or self.classes.get(site) in named)
-            and any(
-                f.subject == site and f.predicate in where and f.object in places
-                for f in (self.facts[i] for i in self._by_entity.get(site, ()))
-            )
+            if (not named or self.classes.get(site) in named) and self._located_in(site, places)
         )
         if len(matched) != 1:
             return []
@@ -434,16 +407,7 @@ class Retriever:
         score = max((e.score for e in entities), default=1.0)
         found = [LinkedEntity(site, self._label(site, "en"), self._label(site, "ko"), score, "")]
         if all(e.id != owner for e in entities):
-            found.append(
-                LinkedEntity(
-                    owner,
-                    self._label(owner, "en"),
-                    self._label(owner, "ko"),
-                    round(score * EXPANSION_FACTOR, 4),
-                    "",
-                    via=site,
-                )
-            )
+            found.append(self._reached(owner, score, site))
         return found
 
     def _places_by_derived_word(self, question: str) -> set[str]:
