@@ -646,10 +646,8 @@ def _class_bonus(prop_name: str, classes: Sequence[str], entity_classes: Sequenc
         return 0.0
     if any(prop.range in class_ancestors(c) for c in classes):
         return CLASS_BONUS
-    backwards = (
-        prop.domain
-        and any(prop.domain in class_ancestors(c) for c in classes)
-        and any(prop.range in class_ancestors(e) for e in entity_classes)
+    backwards = _of_class(prop_name, classes) and any(
+        prop.range in class_ancestors(e) for e in entity_classes
     )
     return CLASS_BONUS if backwards else 0.0
 
