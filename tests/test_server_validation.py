@@ -4,6 +4,7 @@ and a Retry-After that reflects the queue."""
 
 from __future__ import annotations
 
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -165,13 +166,17 @@ def test_a_mode_without_its_adapter_is_a_quick_4xx(tmp_path: Path) -> None:
 def test_retry_after_reflects_the_queue() -> None:
     """Generations of ~8 s, one running and two waiting: the next request's turn is ~24 s
     away, and Retry-After says so (it said 5 before: a 1 s prior in a slow moving average).
-    Long generations keep that state observable on a loaded machine."""
-    slow = ScriptedAnswerer(text=" ".join(f"w{i}" for i in range(40)), token_delay=0.2)
+    A gate holds the three generations until the refusal is seen, so a loaded machine cannot
+    let the queue drain before the test looks at it."""
+    gate = threading.Event()
+    gate.set()
+    slow = ScriptedAnswerer(text=" ".join(f"w{i}" for i in range(40)), token_delay=0.2, gate=gate)
     with (
         serve_double(slow, ServerSettings(queue_size=2)) as server,
         httpx.Client(base_url=server.url, timeout=60) as http,
     ):
         assert http.post("/ask", json={"question": "first"}).status_code == 200  # learn the duration
+        gate.clear()
         with ThreadPoolExecutor(3) as pool:
             futures = [pool.submit(http.post, "/ask", json={"question": f"q{i}"}) for i in range(3)]
             deadline = time.monotonic() + 60
@@ -181,6 +186,8 @@ def test_retry_after_reflects_the_queue() -> None:
                 assert time.monotonic() < deadline, "the queue did not fill"
                 time.sleep(0.05)
             refused = http.post("/ask", json={"question": "one too many"})
+            slow.token_delay = 0.0  # the held generations may now finish at once
+            gate.set()
             assert refused.status_code == 429
             retry_after = int(refused.headers["retry-after"])
             assert 16 <= retry_after <= 32, retry_after

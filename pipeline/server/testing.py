@@ -46,7 +46,8 @@ class OverlapError(AssertionError):
 
 
 class ScriptedAnswerer:
-    """Streams ``text`` one word per token, ``token_delay`` seconds apart."""
+    """Streams ``text`` one word per token, ``token_delay`` seconds apart. While ``gate`` is
+    given and not set, a generation waits before its first token (a test holds the queue full)."""
 
     def __init__(
         self,
@@ -54,8 +55,10 @@ class ScriptedAnswerer:
         token_delay: float = 0.0,
         model_id: str = "scripted-double",
         fail_with: BaseException | None = None,
+        gate: threading.Event | None = None,
     ) -> None:
         self.text = text
+        self.gate = gate
         self.token_delay = token_delay
         self.model_id = model_id
         self.fail_with = fail_with
@@ -99,6 +102,8 @@ class ScriptedAnswerer:
                 raise OverlapError("two generations at once on one model")
             if self.fail_with is not None:
                 raise self.fail_with
+            if self.gate is not None:
+                self.gate.wait()
             pieces = self.tokens(max_tokens)
             for piece in pieces:
                 if self.token_delay:
