@@ -68,6 +68,8 @@ _WHEN_EN = re.compile(
 )
 _WHERE_EN = re.compile(r"\bwhere(?:abouts)?\b", re.I)
 _HOW_MANY_EN = re.compile(r"\bhow (?:many|much|big|large|fast|long)\b|\bnumber of\b|\bsize of\b", re.I)
+# a count is asked ("how many products"), not an amount ("how much investment")
+_COUNT_WORDS = re.compile(r"\bhow many\b", re.I)
 _WHO_EN = re.compile(r"\bwho(?:m|se)?\b", re.I)
 _WHEN_KO = ("언제", "몇 년", "몇년", "연도", "년도")
 _WHERE_KO = ("어디", "어느 곳", "위치")
@@ -652,20 +654,43 @@ def _class_bonus(prop_name: str, classes: Sequence[str], entity_classes: Sequenc
     return CLASS_BONUS if backwards else 0.0
 
 
+_COUNTED_EN = re.compile(r"\bhow many\s+([A-Za-z][A-Za-z-]+)", re.I)
+
+
+def uncounted_noun(masked: str, ordered: Mapping[str, float], classes: Sequence[str]) -> str | None:
+    """The thing a "how many <noun>" question counts when the knowledge can neither count it
+    nor holds its number: no class is named, and the property asked first links to things
+    (customer *industries* for "how many customers"), not to a number."""
+    found = _COUNTED_EN.search(masked)
+    if found is None or classes or not ordered:
+        return None
+    noun = found.group(1).lower()
+    top = PROPERTY_BY_NAME[next(iter(ordered))]
+    if noun in STOPWORDS_EN or top.kind != "object" or next(iter(ordered)) in numeric_properties():
+        return None
+    return noun
+
+
 def _of_class(prop_name: str, classes: Sequence[str]) -> bool:
     """Whether the property's subjects are of a named class ("회사를 세운 해": a company's)."""
     domain = PROPERTY_BY_NAME[prop_name].domain
     return bool(domain) and any(domain in class_ancestors(c) for c in classes)
 
 
-def _through_the_value(scores: dict[str, float], types: Sequence[str]) -> None:
+def _through_the_value(
+    scores: dict[str, float], types: Sequence[str], classes: Sequence[str] = (), counting: bool = False
+) -> None:
     """ "How much investment did it get": the best match links to a round, and the question word
-    asks for a number; the round's property of that kind is what is asked, the link its path."""
+    asks for a number; the round's property of that kind is what is asked, the link its path.
+    When a count question names the class of the link's values ("how many products"), those
+    values are what is counted, not a number of theirs ("how much investment" still asks one)."""
     if not types or not scores:
         return
     top = max(scores, key=lambda name: scores[name])
     prop = PROPERTY_BY_NAME[top]
     if prop.kind != "object" or not prop.range or _type_bonus(top, types):
+        return
+    if counting and any(prop.range in class_ancestors(c) for c in classes):
         return
     for other in PROPERTIES:
         if other.domain and prop.range in class_ancestors(other.domain) and _type_bonus(other.name, types):
@@ -1043,7 +1068,7 @@ class IntentReader:
         for prop in PROPERTIES:  # a named sub-property is the more specific reading of its parent
             if prop.parent in scores and own.get(prop.name, 0.0) >= NAME_MATCH:
                 scores[prop.parent] = round(min(scores[prop.parent], REFINED_PARENT * scores[prop.name]), 4)
-        _through_the_value(scores, types)
+        _through_the_value(scores, types, classes, bool(_COUNT_WORDS.search(text)) or "몇" in text)
         place_asked = [c for c in classes if is_place_class(c)]
         if place_asked:  # "which country ...": a location question whose answer is of that class
             top = max(scores.values(), default=1.0)
@@ -1112,6 +1137,9 @@ class IntentReader:
             and not any(p in temporal_properties() for p in ordered)
         ):
             unsupported = (asked or text,)  # "when did she take over": no time property answers
+            ordered = {}
+        if ordered and not unsupported and (counted := uncounted_noun(masked, ordered, classes)):
+            unsupported = (f"number of {counted}",)  # "how many customers": it holds their industries
             ordered = {}
         if ordered and not unsupported:
             ordered = self._with_first_part(text, spans, entity_classes, ordered)

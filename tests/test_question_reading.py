@@ -259,3 +259,22 @@ def test_a_class_comment_names_its_examples() -> None:
     assert class_in_comment("branch") == "Office" and class_in_comment("gu") == "District"
     assert class_in_comment("company") is None
     assert words_after_which("Which Korean branch is in Seoul?") == ("korean", "branch")
+
+
+def test_how_many_of_a_class_counts_the_links_not_a_number_of_theirs(retriever: Retriever) -> None:
+    """ "How many products": the products are counted, not their speed-up factor (reached
+    through them, as "how much investment" reaches a round's amount)."""
+    context = retriever.retrieve("How many products does SolverX make?")
+    assert context.intent_predicates[0] == "hasProduct"
+    assert "Product" in context.answer_classes
+    context = retriever.retrieve("How much investment did SolverX receive?")
+    assert context.intent_predicates[0] == "fundingAmount"
+
+
+def test_how_many_of_what_the_knowledge_cannot_count_is_unsupported(retriever: Retriever) -> None:
+    """It holds the industries of the customers, not the customers: no count, and not the
+    headcount either."""
+    context = retriever.retrieve("How many customers does SolverX have?")
+    assert context.unsupported_attributes == ("number of customers",)
+    assert "unknown_attribute" in context.unsupported_kinds
+    assert not context.intent_predicates
