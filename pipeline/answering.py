@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from kg.facts import Fact
-from ontology.roles import location_properties, site_properties
+from ontology.roles import is_place_class, location_properties, site_properties
 from ontology.schema import PROPERTIES
 from pipeline.grounding import Grounding
+from retriever.intent import applies_to
+from retriever.polar import is_polar
 
 
 def _sub_properties(name: str) -> set[str]:
@@ -39,9 +41,28 @@ def answering_facts(grounding: Grounding) -> list[Fact]:
         and fact.predicate != "type"
         and fact.predicate not in location_properties() | site_properties()
     }
-    return [
+    found = [
         fact
         for fact in grounding.facts
         if fact.predicate in predicates
         and (not linked or fact.subject in reach or (not fact.object_is_literal and fact.object in linked))
     ]
+    return [fact for fact in found if not _of_another_subject(fact, grounding)]
+
+
+def _of_another_subject(fact: Fact, grounding: Grounding) -> bool:
+    """ "Is the Rotterdam hospital JCI accredited?": the Busan hospital's accreditation, reached
+    backwards from the named value, does not answer a yes/no question whose named subject could
+    hold that property itself (a wh-question, "which hospital is JCI accredited?", names none)."""
+    if not grounding.named or fact.subject in grounding.named:
+        return False
+    if not grounding.question or not is_polar(grounding.question, grounding.question_lang):
+        return False
+    if fact.object_is_literal or fact.object not in grounding.named:
+        return False
+    subjects = [
+        grounding.entities[e].cls
+        for e in grounding.named
+        if e != fact.object and e in grounding.entities and not is_place_class(grounding.entities[e].cls)
+    ]
+    return bool(subjects) and applies_to(fact.predicate, subjects)

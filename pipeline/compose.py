@@ -85,9 +85,9 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
     if top is None:
         return ""
     text = with_chain(top, grounding, lang)
-    truth = _truth(top)
+    truth = _truth(top, grounding)
     if question and truth is not None and is_polar(question, lang):  # "Is there a 24-hour ER?"
-        return f"{(_YES if truth else _NO)[lang]} {text}"
+        text = f"{(_YES if truth else _NO)[lang]} {text}"
     other = second_asked_fact(grounding, question, top)
     return f"{text} {sentence(other, grounding, lang)}" if other is not None else text
 
@@ -109,9 +109,13 @@ def second_asked_fact(grounding: Grounding, question: str, first: Fact) -> Fact 
     return max(others, key=lambda fact: weights[fact.predicate], default=None)
 
 
-def _truth(fact: Fact) -> bool | None:
-    """A yes/no fact's value (an xsd:boolean literal), else None."""
-    return boolean_value(fact.object) if fact.object_is_literal and fact.datatype == "boolean" else None
+def _truth(fact: Fact, grounding: Grounding) -> bool | None:
+    """What the answering fact says to a yes/no question: a yes/no fact's value (an xsd:boolean
+    literal); yes for a fact that links the two things the question names ("Is the Busan
+    hospital JCI accredited?"); else None."""
+    if fact.object_is_literal:
+        return boolean_value(fact.object) if fact.datatype == "boolean" else None
+    return True if {fact.subject, fact.object} <= set(grounding.named) else None
 
 
 def yes_no_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
@@ -121,7 +125,7 @@ def yes_no_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     if verdict is not None:
         return verdict
     top = fallback_fact(grounding)
-    truth = _truth(top) if top is not None else None
+    truth = _truth(top, grounding) if top is not None else None
     return (truth, top) if truth is not None and top is not None else None
 
 

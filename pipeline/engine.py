@@ -302,6 +302,7 @@ def grounding_from_context(
     return Grounding(
         question_lang=lang,
         linked=tuple(context.linked_ids),
+        named=tuple(direct),
         intent=tuple(context.intent_predicates),
         intent_weights=dict(context.intent_weights),
         question=context.question,

@@ -45,6 +45,7 @@ class Grounding:
 
     question_lang: Lang
     linked: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()  # the linked entities the question names itself (not reached from one)
     intent: tuple[str, ...] = ()
     intent_weights: dict[str, float] = field(default_factory=dict)  # predicate -> weight (strongest 1.0)
     question: str = ""

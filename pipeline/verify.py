@@ -309,12 +309,13 @@ def focus_sites(grounding: Grounding) -> set[str]:
 
 def target_facts(grounding: Grounding) -> list[Fact]:
     """The facts an answer should state: the primary answering facts about the named office if the
-    question names one, not those giving what it sets aside ("other than Asia"), a place for
-    "where", of the asked class if any are."""
+    question names one, those naming the asked thing as their value when it is asked backwards, not those giving
+    what it sets aside ("other than Asia"), a place for "where", of the asked class if any are."""
     specific = primary_facts(grounding)
     sites = focus_sites(grounding)
     if sites:
         specific = [f for f in specific if _involves(f, sites)] or specific
+    specific = _about_the_named_value(specific, grounding)
     aside = excluded(grounding)
     if aside:  # "a continent other than Asia": not the fact that gives Asia
         specific = [f for f in specific if f.object not in aside] or specific
@@ -339,6 +340,26 @@ def target_facts(grounding: Grounding) -> list[Fact]:
         if of_class:
             return of_class
     return specific
+
+
+def _about_the_named_value(facts: list[Fact], grounding: Grounding) -> list[Fact]:
+    """ "Who makes Fusion?": the question names a value and asks its subject, so the maker's fact
+    about Fusion answers, not the maker's other products. Only for a named thing of the class of
+    the asked property's values that no fact has as its subject, and not for places (they say
+    which one: "the clinic in Hakata")."""
+    top = PROPERTY_BY_NAME.get(grounding.intent[0]) if grounding.intent else None
+    if top is None or top.kind != "object" or not top.range:
+        return facts
+    named = {  # of the class of the asked property's values
+        e
+        for e in grounding.named
+        if e in grounding.entities
+        and not is_place_class(grounding.entities[e].cls)
+        and top.range in class_ancestors(grounding.entities[e].cls)
+    }
+    if not named or any(f.subject in grounding.named for f in facts):
+        return facts
+    return [f for f in facts if not f.object_is_literal and f.object in named] or facts
 
 
 def _numeric_intent(grounding: Grounding) -> bool:

@@ -350,6 +350,8 @@ class Profile:
     names_ko: tuple[str, ...]  # compact Korean labels/altLabels
     descriptions: tuple[str, ...]  # sentences to embed (both languages)
     stems_ko: tuple[tuple[str, ...], ...] = ()  # multi-word Korean names, each word cut to its stem
+    verbs_en: tuple[str, ...] = ()  # the verb phrase's words beside its class word ("makes the product")
+    verb_class: str | None = None  # the class that word names: a named entity of it stands in for it
 
 
 def _humanise(name: str) -> str:
@@ -391,12 +393,46 @@ def profiles() -> tuple[Profile, ...]:
                 tuple(_ko_stem(w) for w in n.split()) for n in ko if has_hangul(n) and len(n.split()) >= 2
             )
         )
+        verbs, verb_class = _verb_beside_class(prop.phrase_en, (prop.range, prop.domain))
         out.append(
             Profile(
-                prop.name, names_en, names_ko, tuple(dict.fromkeys(d for d in descriptions if d)), stems_ko
+                prop.name,
+                names_en,
+                names_ko,
+                tuple(dict.fromkeys(d for d in descriptions if d)),
+                stems_ko,
+                verbs,
+                verb_class,
             )
         )
     return tuple(out)
+
+
+def _verb_beside_class(phrase: str, classes: Iterable[str | None]) -> tuple[tuple[str, ...], str | None]:
+    """A verb phrase that names one of the property's classes ("makes the product": Product)
+    split into its other words and that class, or ``((), None)``."""
+    words = content_words(phrase)
+    for name in filter(None, classes):
+        cls = CLASS_BY_NAME.get(name)
+        if cls is None:
+            continue
+        for label in (cls.label_en, *cls.alt_en):
+            named = content_words(label)
+            rest = [w for w in words if w not in named]
+            if named and len(rest) < len(words) and rest and all(w in words for w in named):
+                return tuple(rest), name
+    return (), None
+
+
+def _verb_names(profile: Profile, words: set[str], entity_classes: Sequence[str]) -> bool:
+    """ "Who makes SolverX Fusion?": the verb of "makes the product" is asked, and a named
+    entity of the product class stands in for the class word."""
+    return (
+        profile.verb_class is not None
+        and bool(profile.verbs_en)
+        and all(w in words for w in profile.verbs_en)
+        and any(profile.verb_class in class_ancestors(c) for c in entity_classes if c in CLASS_BY_NAME)
+    )
 
 
 @dataclass(frozen=True)
@@ -1052,6 +1088,8 @@ class IntentReader:
                 by_name = max(
                     by_name, NAME_MATCH + LONGER_NAME * min(max(stemmed) - 1, 3)
                 )  # "가장 중요한 제품" in "가장 중요하게 내세우는 제품"
+            if by_name < NAME_MATCH and _verb_names(profile, words, entity_classes):
+                by_name = NAME_MATCH
             score = max(by_name, semantic.get(profile.name, 0.0))
             if profile.name in temporal_properties() and by_name < NAME_MATCH and not when:
                 score *= TYPE_MISMATCH  # a time nobody asked for ("the newest release number")

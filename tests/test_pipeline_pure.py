@@ -7,9 +7,10 @@ import pytest
 from kg.facts import Fact
 from pipeline.abstain import abstention_sentence, gate, is_abstention
 from pipeline.answering import answering_facts
+from pipeline.compose import graph_answer
 from pipeline.grounding import EntityInfo, Grounding
 from pipeline.prompt import context_limit, detect_lang, grounded_messages, plain_messages
-from pipeline.verify import fallback_answer, numbers_in, verify_answer
+from pipeline.verify import fallback_answer, fallback_fact, numbers_in, verify_answer
 
 ENTITIES = {
     e.id: e
@@ -474,3 +475,60 @@ def test_a_yes_no_fact_answers_a_yes_no_question_and_checks_the_model() -> None:
     assert graph_answer(g, question).startswith("No. ")
     assert polarity_conflict("Yes, it is listed.", g, question)
     assert not polarity_conflict("No, it is not listed.", g, question)
+
+
+def test_a_yes_no_question_is_not_answered_by_another_subject_holding_the_named_value() -> None:
+    """ "Is Kim Doyun the CEO of SolverX?" where the graph has him as another company's CEO
+    (reached backwards from him): that fact does not answer; the asked property has no value."""
+    entities = {**ENTITIES, "OtherCo": EntityInfo("OtherCo", "Company", "OtherCo", "다른회사")}
+    other = Fact("OtherCo", "ceo", "KimDoyun")
+    question = "Is Kim Doyun the CEO of SolverX?"
+    g = grounding(
+        (other,),
+        intent=("ceo",),
+        linked=("SolverX", "KimDoyun", "OtherCo"),
+        named=("SolverX", "KimDoyun"),
+        entities=entities,
+        question=question,
+    )
+    assert answering_facts(g) == []
+    assert gate(g).kind == "no_value"
+    which = grounding(
+        (other,), intent=("ceo",), linked=("KimDoyun", "OtherCo"), named=("KimDoyun",), entities=entities
+    )
+    assert answering_facts(which) == [other]  # "Which company does Kim Doyun lead?" names no subject
+
+
+def test_a_fact_linking_the_two_named_things_says_yes() -> None:
+    g = grounding(
+        (CEO,), intent=("ceo",), named=("SolverX", "KimDoyun"), question="Is Kim Doyun the CEO of SolverX?"
+    )
+    assert graph_answer(g).startswith("Yes.")
+    assert not graph_answer(
+        grounding((CEO,), intent=("ceo",), named=("SolverX",), question="Who is the CEO of SolverX?")
+    ).startswith("Yes")
+
+
+def test_a_value_named_and_asked_backwards_is_the_fact_about_it() -> None:
+    """ "Who makes SolverX Fusion?": the maker's fact about Fusion, not about another product."""
+    entities = {
+        **ENTITIES,
+        "SolverXCloud": EntityInfo("SolverXCloud", "Product", "SolverX Cloud", "솔버엑스 클라우드"),
+    }
+    cloud = Fact("SolverX", "hasProduct", "SolverXCloud")
+    fusion = Fact("SolverX", "hasProduct", "SolverXFusion", inferred=True)
+    g = grounding(
+        (cloud, fusion),
+        intent=("hasProduct",),
+        linked=("SolverXFusion", "SolverX"),
+        named=("SolverXFusion",),
+        entities=entities,
+        question="Who makes SolverX Fusion?",
+    )
+    assert fallback_fact(g) == fusion
+    assert (
+        fallback_fact(
+            grounding((cloud, fusion), intent=("hasProduct",), named=("SolverX",), entities=entities)
+        )
+        == cloud
+    )

@@ -90,6 +90,7 @@ def test_an_attribute_the_ontology_lacks_is_unsupported(retriever: Retriever, qu
             "lowConfidenceBehavior",
         ),
         ("Which company makes SolverX Fusion?", "hasProduct"),  # the class word read backwards
+        ("Who makes SolverX Fusion?", "hasProduct"),  # "makes the product": Fusion is the product
     ],
 )
 def test_a_property_the_ontology_has_is_still_read(
