@@ -39,7 +39,7 @@ from ontology.schema import CLASS_BY_NAME, CLASSES, PROPERTIES, PROPERTY_BY_NAME
 from retriever.encoders import Encoder
 from retriever.meaning import MeaningSpace, rows
 from retriever.open_set import Attribute, inventory, same_attribute
-from retriever.parts import first_part
+from retriever.parts import first_part, part_cut
 from retriever.text import compact, has_hangul, nfc, strip_particle
 
 NAME_MATCH = 1.0  # a property's label/altLabel is in the question
@@ -1181,6 +1181,8 @@ class IntentReader:
             ordered = {}
         if ordered and not unsupported:
             ordered = self._with_first_part(text, spans, entity_classes, ordered)
+        elif entity_classes and (both := self._each_part(text, spans, entity_classes)):
+            ordered, unsupported = both, ()  # neither part drowned out by the other's words
         asks_site, places = site_mentions(text)
         if "how_many" in types and ordered and next(iter(ordered)) in numeric_properties():
             classes = ()  # "how many people work there": a number answers; the class is what it counts
@@ -1211,6 +1213,25 @@ class IntentReader:
         merged = dict(ordered)
         for name, weight in self.read(part, inside, entity_classes).predicates.items():
             merged[name] = max(merged.get(name, 0.0), weight)
+        return merged
+
+    def _each_part(
+        self, text: str, spans: Sequence[tuple[int, int]], entity_classes: Sequence[str]
+    ) -> dict[str, float]:
+        """A two-part question whose whole reading found nothing ("How long is the fellowship and
+        how many fellows does it take?"): each part read on its own, both merged when both are
+        understood (the first part's properties first); else nothing."""
+        cut = part_cut(text, lang_of(text))
+        if cut is None:
+            return {}
+        merged: dict[str, float] = {}
+        for start, end in ((0, cut), (cut, len(text))):
+            inside = [(max(a, start) - start, min(b, end) - start) for a, b in spans if a < end and b > start]
+            found = self.read(text[start:end], inside, entity_classes).predicates
+            if not found:
+                return {}
+            for name, weight in found.items():
+                merged[name] = max(merged.get(name, 0.0), weight)
         return merged
 
     def _semantic_scores(

@@ -24,6 +24,15 @@ def asks_two_things(question: str, lang: str) -> bool:
 
 def first_part(question: str, lang: str) -> str | None:
     """The first question of a two-part question ("What's its headcount"), or None."""
+    cut = part_cut(question, lang)
+    if cut is None:
+        return None
+    part = question[:cut].strip(" ,;")
+    return part or None
+
+
+def part_cut(question: str, lang: str) -> int | None:
+    """Where the second question of a two-part question starts (at its "and"), or None."""
     if lang == "ko":
         found = sorted(i for word in _WH_KO if (i := question.find(word)) >= 0)
         if len(found) < 2:
@@ -33,7 +42,4 @@ def first_part(question: str, lang: str) -> str | None:
     else:
         match = _TWO_PARTS_EN.search(question)
         cut = match.start() if match else None
-    if cut is None:
-        return None
-    part = question[:cut].strip(" ,;")
-    return part or None
+    return cut

@@ -96,6 +96,10 @@ def _object_text(fact: Fact, lang: str, label: LabelFn, companions: Companions |
     return label(fact.object, lang)
 
 
+# "this many" in an English phrase marks where the number goes: "has this many beds" -> "has 420 beds"
+_THIS_MANY = re.compile(r"^(.*?)\bthis many\b(.*?):?\s*$", re.IGNORECASE)
+
+
 def _fill(template: str, subject: str, obj: str) -> str:
     def slot(match: re.Match[str]) -> str:
         name, pair = match.group(1), match.group(2)
@@ -115,7 +119,16 @@ def _template(predicate: str, lang: str) -> str:
         return prop.sentence_ko if lang == "ko" else prop.sentence_en
     if prop is None:
         return "{s} " + predicate + " {o}." if lang == "en" else "{s:은/는} {o} (" + predicate + ")."
-    return "{s} " + prop.phrase_en + " {o}." if lang == "en" else "{s:은/는} {o}" + prop.phrase_ko + "."
+    return phrase_template(prop.phrase_en) if lang == "en" else "{s:은/는} {o}" + prop.phrase_ko + "."
+
+
+def phrase_template(phrase: str) -> str:
+    """The English sentence of ``SUBJECT <phrase> OBJECT``; "this many" in the phrase marks where
+    the number goes ("has this many beds" -> "{s} has {o} beds.")."""
+    counted = _THIS_MANY.match(phrase)
+    if counted:
+        return "{s} " + counted.group(1) + "{o}" + counted.group(2) + "."
+    return "{s} " + phrase + " {o}."
 
 
 def verbalise(fact: Fact, lang: str, label: LabelFn, companions: Companions | None = None) -> str:

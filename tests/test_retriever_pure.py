@@ -19,7 +19,7 @@ from retriever.intent import (
 )
 from retriever.linking import AliasIndex, build_alias_index, link_entities
 from retriever.text import josa, token_variants, tokenize
-from retriever.verbalise import format_amount, format_number, verbalise
+from retriever.verbalise import format_amount, format_number, phrase_template, verbalise
 
 KNOWLEDGE = load_knowledge()
 INDEX: AliasIndex = build_alias_index(KNOWLEDGE.entities)
@@ -373,3 +373,9 @@ def test_a_short_code_is_not_a_typo() -> None:
     ]
     assert "SolverXUSOffice" in [link.entity_id for link in link_entities("Where is the US office?", INDEX)]
     assert "SolverX" in [link.entity_id for link in link_entities("Where is SolverrX based?", INDEX)]
+
+
+def test_this_many_in_a_phrase_marks_where_the_number_goes() -> None:
+    assert phrase_template("has this many beds:") == "{s} has {o} beds."
+    assert phrase_template("admits this many trainees a year") == "{s} admits {o} trainees a year."
+    assert phrase_template("is located in") == "{s} is located in {o}."

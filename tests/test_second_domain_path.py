@@ -42,6 +42,11 @@ def test_prepare_train_ask_every_mode_and_evaluate(tmp_path: Path) -> None:
         assert answer["mode"] == mode and answer["answer"].strip()
         if mode in ("graph", "hybrid"):
             assert any(c["object"] == "Asia" and c["inferred"] for c in answer["context"])
+    two_parts = (
+        "How long is the Harbor Health cardiology fellowship and how many fellows does it take each year?"
+    )
+    answer = json.loads(cli("ask", two_parts, "--mode", "graph", "--json", "--max-tokens", "12").stdout)
+    assert not answer["abstained"], answer["abstention"]  # each part read on its own: both understood
     out = tmp_path / "report"
     cli("eval", "--modes", "graph,hybrid", "--limit", "1", "--max-tokens", "12", "--adapter", str(adapter),
         "--out", str(out))  # fmt: skip
