@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import networkx as nx
 import pytest
 
@@ -107,16 +105,16 @@ def test_update_is_in_memory(cache_dir):
     assert not again.query("ASK { ax:SolverX ax:hasOfficeIn ax:Europe2 }").askAnswer  # type: ignore[union-attr]
 
 
-def test_cache_is_used_and_fast(cache_dir, kg, monkeypatch):
+def test_cache_is_used(cache_dir, kg, monkeypatch):
+    """A second load reads the closure from the cache: reasoning again would raise. (How fast
+    that is belongs to bench/bench_reasoning.py, not to a timed test on a shared machine.)"""
     import kg.graph as graph_module
 
     def boom(*args, **kwargs):
         raise AssertionError("reasoned again instead of using the cache")
 
     monkeypatch.setattr(graph_module, "materialize", boom)
-    start = time.perf_counter()
     again = KnowledgeGraph.load(engine="owlrl")
-    assert time.perf_counter() - start < 1.0
     assert {f.key for f in again.facts()} == {f.key for f in kg.facts()}
     assert list(cache_dir.glob("closure-*.json"))
 

