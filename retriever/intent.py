@@ -701,8 +701,15 @@ def uncounted_noun(masked: str, ordered: Mapping[str, float], classes: Sequence[
     if found is None or classes or not ordered:
         return None
     noun = found.group(1).lower()
-    top = PROPERTY_BY_NAME[next(iter(ordered))]
-    if noun in STOPWORDS_EN or top.kind != "object" or next(iter(ordered)) in numeric_properties():
+    if noun in STOPWORDS_EN:
+        return None
+    # the asked property that names the noun, else the one asked first ("how many customers":
+    # the customer industries, whatever number the question word also brought up)
+    key = stem(noun)
+    names = {p.name: p.names_en for p in profiles()}
+    named = [p for p in ordered if any(key in name for name in names.get(p, ()))]
+    top = named[0] if named else next(iter(ordered))
+    if PROPERTY_BY_NAME[top].kind != "object" or top in numeric_properties():
         return None
     return noun
 
@@ -970,7 +977,15 @@ def _nearest(
     """The property nearest by meaning among those that apply to the named entities and hold
     the kind of value the question word asks for ("how much": a number), when it leads the
     next one by ``lead`` (the encoder's :attr:`~retriever.encoders.Calibration.nearest_lead`)."""
-    fitting = sorted(((c, n) for n, c in cosines.items() if applies_to(n, entity_classes)), reverse=True)
+    narrow = "who" in types  # who: one of the few links to a person, not any value of any kind
+    fitting = sorted(
+        (
+            (c, n)
+            for n, c in cosines.items()
+            if applies_to(n, entity_classes) and (not narrow or _type_bonus(n, types) > 0)
+        ),
+        reverse=True,
+    )
     if not fitting or (len(fitting) > 1 and fitting[0][0] - fitting[1][0] < lead):
         return None
     nearest = fitting[0][1]

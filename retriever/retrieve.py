@@ -50,6 +50,7 @@ from retriever.intent import (
 from retriever.linking import EntityLink, build_alias_index, link_entities
 from retriever.polar import is_polar_question
 from retriever.ranking import Signals, boosts, score
+from retriever.reference import referenced_instances
 from retriever.threads import one_thread
 from retriever.verbalise import companions_of, verbalise
 
@@ -392,6 +393,19 @@ class Retriever:
                 out.append(self._reached(other, entity.score, entity.id))
         return out
 
+    def _named_by_class_alone(self, entities: list[LinkedEntity], question: str) -> list[LinkedEntity]:
+        """With nothing but places named, a definite class word names the class's one instance
+        ("the company", "the network": :mod:`retriever.reference`)."""
+        if any(not is_place_class(self.classes.get(e.id)) for e in entities):
+            return entities
+        known = {e.id for e in entities}
+        found = [
+            LinkedEntity(eid, self._label(eid, "en"), self._label(eid, "ko"), 1.0, "")
+            for _, eid in referenced_instances(question, self.classes)
+            if eid not in known
+        ]
+        return [*found, *entities]
+
     def _site_in(self, places: set[str], entities: list[LinkedEntity], question: str) -> list[LinkedEntity]:
         """The one site of the named class (any site, with none named) located in the named
         places, with its owner reached from it; none when no site or several match."""
@@ -482,6 +496,7 @@ class Retriever:
         t = time.perf_counter()
         expanded = self._expand(links)
         entities = self._named_by_class(expanded, links, question)  # "the company that makes X"
+        entities = self._named_by_class_alone(entities, question)  # "when was the company founded"
         described = frozenset(e.id for e in entities) - {e.id for e in expanded}
         intent = self.intent_reader.read(
             question,

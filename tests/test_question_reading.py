@@ -279,3 +279,23 @@ def test_how_many_of_what_the_knowledge_cannot_count_is_unsupported(retriever: R
     assert context.unsupported_attributes == ("number of customers",)
     assert "unknown_attribute" in context.unsupported_kinds
     assert not context.intent_predicates
+
+
+def test_a_definite_class_word_names_the_class_one_instance(retriever: Retriever) -> None:
+    """ "the company" names the knowledge's one company; a class with several instances ("the
+    office", one of four) and an indefinite mention ("a company") name nothing."""
+    context = retriever.retrieve("When was the company founded?")
+    assert [e.id for e in context.entities] == ["SolverX"]
+    assert context.intent_predicates[0] == "foundedIn"
+    assert retriever.retrieve("Who is the CEO of the company?").entities[0].id == "SolverX"
+    assert retriever.retrieve("회사 대표는 누구예요?").entities[0].id == "SolverX"
+    assert not retriever.retrieve("When did the office open?").entities
+    assert not retriever.retrieve("What does a company do?").entities
+
+
+def test_who_is_read_among_the_links_to_a_person(retriever: Retriever) -> None:
+    """ "Who set it up": nothing stands out among all properties (the founding year is as near as
+    the founder), but among those whose values a "who" asks for, the founder is clearly nearest."""
+    context = retriever.retrieve("Who set SolverX up?")
+    assert context.intent_predicates[0] == "foundedBy"
+    assert not context.unsupported_attributes
