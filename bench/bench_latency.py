@@ -64,11 +64,16 @@ def make_engine(config: str, kg: Any, retriever: Any) -> Any:
     from pipeline.engine import AnswerEngine
 
     head, _, option = config.partition("+")
-    weights, _, threads = head.partition("@")
-    if option not in ("", "free") or (threads and not threads.isdigit()):
-        raise SystemExit(f"bad configuration {config!r} (use WEIGHTS[@THREADS][+free])")
+    weights, _, counts = head.partition("@")
+    threads, _, batch = counts.partition("/")
+    if option not in ("", "free") or any(n and not n.isdigit() for n in (threads, batch)):
+        raise SystemExit(f"bad configuration {config!r} (use WEIGHTS[@THREADS[/BATCH_THREADS]][+free])")
 
-    backend = LlamaCppBackend(threads=int(threads) if threads else None, weights=weights)
+    backend = LlamaCppBackend(
+        threads=int(threads) if threads else None,
+        weights=weights,
+        batch_threads=int(batch) if batch else None,
+    )
     return AnswerEngine(kg=kg, retriever=retriever, backend=backend)
 
 

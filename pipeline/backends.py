@@ -141,8 +141,11 @@ class LlamaCppBackend:
     exported or loaded is generated with MLX instead, after one warning line.
     """
 
-    def __init__(self, threads: int | None = None, weights: str | None = None) -> None:
+    def __init__(
+        self, threads: int | None = None, weights: str | None = None, batch_threads: int | None = None
+    ) -> None:
         self.threads = threads
+        self.batch_threads = batch_threads
         self.weights = check_weights(weights)
         self._generators: dict[tuple[str | None, float], LlamaCppGenerator] = {}
         self._on_mlx: set[tuple[str | None, float]] = set()
@@ -209,7 +212,13 @@ class LlamaCppBackend:
                 if adapter is not None:
                     lora = export_adapter(adapter, embedded_gguf_path())
                 model = self.model_file()
-                generator = LlamaCppGenerator(model, lora, model_id=self.model_id, threads=self.threads)
+                generator = LlamaCppGenerator(
+                    model,
+                    lora,
+                    model_id=self.model_id,
+                    threads=self.threads,
+                    batch_threads=self.batch_threads,
+                )
             except (GgufExportError, GeneratorError) as exc:
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 what = f"adapter {adapter}" if adapter is not None else "the base model"

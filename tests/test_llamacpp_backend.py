@@ -315,3 +315,20 @@ def test_the_q8_copy_keeps_the_shipped_weights_and_metadata(tmp_path: Path) -> N
         assert np.all(np.abs(after - before).max(axis=1) <= 0.06 * step + 1e-12), old.name
         converted += 1
     assert converted > 100
+
+
+def test_thread_counts_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoding on half the CPUs, prompts on all of them (bench/bench_latency.py: prompt processing
+    1.6x faster on a quiet 2-core machine, the same under load); each overridable."""
+    from pipeline.generators.base import GeneratorError
+    from pipeline.generators.llamacpp import default_batch_threads, default_threads
+
+    monkeypatch.delenv("AXLAB_LLAMA_THREADS", raising=False)
+    monkeypatch.delenv("AXLAB_LLAMA_BATCH_THREADS", raising=False)
+    cpus = len(os.sched_getaffinity(0))
+    assert default_threads() == max(1, cpus // 2) and default_batch_threads() == cpus
+    monkeypatch.setenv("AXLAB_LLAMA_BATCH_THREADS", "3")
+    assert default_batch_threads() == 3
+    monkeypatch.setenv("AXLAB_LLAMA_THREADS", "zero")
+    with pytest.raises(GeneratorError, match="AXLAB_LLAMA_THREADS must be a positive integer"):
+        default_threads()
