@@ -37,6 +37,7 @@ from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.encoders import question_encoders
 from retriever.errors import RetrieverError
 from retriever.intent import (
+    STOPWORDS_EN,
     Intent,
     IntentReader,
     applies_to,
@@ -48,6 +49,7 @@ from retriever.intent import (
     with_title,
 )
 from retriever.linking import EntityLink, build_alias_index, link_entities
+from retriever.place_words import place_of
 from retriever.polar import is_polar_question
 from retriever.ranking import Signals, boosts, score
 from retriever.reference import referenced_instances
@@ -142,6 +144,9 @@ class Retriever:
         site_ids = [eid for eid, cls in self.classes.items() if cls in site_classes()]
         self._places_with_site = site_places_of(self.facts, site_ids)
         self.intent_reader = IntentReader(question_encoders())
+        self._place_names = {  # each place's English label and aliases
+            eid: (e.label.en, *e.aliases.en) for eid, e in self.entities.items() if is_place_class(e.class_)
+        }
         self._vectors: Vectors | None = None
         hierarchy = hierarchy_property()
         self._depth: dict[str, int] = {}  # a place's number of larger places (a continent: 0, a country: 1)
@@ -425,16 +430,25 @@ class Retriever:
         return found
 
     def _places_by_derived_word(self, question: str) -> set[str]:
-        """Places a capitalised word derives from ("American" -> North America, "German" -> Germany)."""
-        words = {w.casefold() for w in re.findall(r"\b[A-Z][a-z]{4,}\b", question)}
+        """Places a capitalised word derives from ("American" -> North America, "German" -> Germany)
+        or is the adjective of ("Dutch" -> the Netherlands: :mod:`retriever.place_words`)."""
+        words = set(re.findall(r"\b[A-Z][a-z]{3,}\b", question))
         found: set[str] = set()
         for entity_id, (en, _) in self.labels.items():
             if not is_place_class(self.classes.get(entity_id)):
                 continue
             for part in en.casefold().split():
-                if len(part) >= 5 and any(_derived(word, part) for word in words):
+                if len(part) >= 5 and any(len(w) >= 5 and _derived(w.casefold(), part) for w in words):
                     found.add(entity_id)
+        if not found:
+            found.update(filter(None, (self._place_word(w) for w in words)))
         return found
+
+    def _place_word(self, word: str) -> str | None:
+        """The place of the knowledge an unknown capitalised word is the adjective of ("Dutch")."""
+        if word.casefold() in self._words or word.casefold() in STOPWORDS_EN:
+            return None
+        return place_of(word, self._place_names)
 
     @cached_property
     def _words(self) -> frozenset[str]:
@@ -503,7 +517,11 @@ class Retriever:
             [with_title(question, link.start, link.end, self.classes.get(link.entity_id)) for link in links],
             [self.classes[e.id] for e in entities if e.id in self.classes],
         )
-        named = tuple(name for name in unknown_names(question, links) if not self._familiar(name))
+        named = tuple(
+            name
+            for name in unknown_names(question, links)
+            if not self._familiar(name) and not (" " not in name and self._place_word(name))
+        )
         if lang == "ko":
             named += tuple(n for n in korean_place_names(question, links) if n not in self._korean_text)
         strangers: tuple[str, ...] = ()

@@ -76,6 +76,23 @@ def test_a_place_asked_of_what_has_none_follows_the_named_or_the_one_link(
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is the bed count of the Dutch hospital?", "140"),  # Dutch: the Netherlands
+        ("When was the network founded?", "1987"),  # the knowledge's one healthcare network
+    ],
+)
+def test_a_thing_named_by_a_country_adjective_or_its_class_alone(question: str, expected: str) -> None:
+    result = run_cli(
+        "--knowledge", str(HARBOR), "ask", question, "--mode", "graph", "--json", "--max-tokens", "16",
+        timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["abstention"] is None and expected in answer["answer"], answer["answer"]
+
+
 def test_the_second_domain_abstains_on_an_attribute_its_ontology_lacks() -> None:
     result = run_cli(
         "--knowledge", str(HARBOR), "ask", "What is Harbor Health's annual revenue?", "--mode", "graph", "--json",

@@ -379,3 +379,13 @@ def test_this_many_in_a_phrase_marks_where_the_number_goes() -> None:
     assert phrase_template("has this many beds:") == "{s} has {o} beds."
     assert phrase_template("admits this many trainees a year") == "{s} admits {o} trainees a year."
     assert phrase_template("is located in") == "{s} is located in {o}."
+
+
+def test_a_country_adjective_names_the_knowledges_place() -> None:
+    """Irregular adjectives through countryinfo's demonyms, matched against the knowledge's own
+    place names; a city or a country the knowledge does not hold names nothing."""
+    from retriever.place_words import place_of
+
+    places = {"NL": ("Netherlands", "Holland"), "JP": ("Japan",), "US": ("United States", "USA")}
+    assert place_of("Dutch", places) == "NL" and place_of("american", places) == "US"
+    assert place_of("Tokyo", places) is None and place_of("Spanish", places) is None
