@@ -8,8 +8,10 @@ Rules
 - A Korean particle (``은/는/이/가/의/에/에서...``) or an English possessive (``'s``) on the last word
   of a span is ignored.
 - Short names (at most 3 letters: ``US``, ``CA``, ``HQ``) and one-word aliases that are only part of
-  the entity's label (``Fusion``, ``Korea``) match as whole words in the case they are written
-  (a lowercase alias may still start a sentence capitalised).
+  the entity's label and an everyday English word (``Fusion``, ``Korea``: ``wordfreq``'s Zipf
+  frequency at least :data:`COMMON_ZIPF`) match as whole words in the case they are written (a
+  lowercase alias may still start a sentence capitalised); a rare one (``Hanbit`` of ``Hanbit
+  University``) matches in any case, and with a typo like any other name.
 - Fuzzy matches (Levenshtein on the compact form) are allowed for names of 7+ characters
   (Hangul: 5+ syllables): 1 edit, 2 from 12 characters; never for strict names, never for a prefix
   of a name (``solver`` is not a typo of ``SolverX``).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -32,6 +35,7 @@ ALIAS_SCORE = 0.95
 PARTIAL_ALIAS_SCORE = 0.85
 FUZZY_FACTOR = 0.95
 MIN_SCORE = 0.75
+COMMON_ZIPF = 3.3  # fusion 4.0, mesh 3.8, vale 3.6; leipzig 3.3, busan 3.1, azul 2.7, hanbit 0
 _EXTRA_FUZZY_TOKENS = 1
 
 
@@ -76,10 +80,20 @@ def _is_partial_alias(alias: str, label: str) -> bool:
     return len(words) == 1 and len(label_words) > 1 and compact(alias) in label_words
 
 
+@cache
+def common_word(word: str) -> bool:
+    """Whether ``word`` is an everyday English word (every word is, without ``wordfreq``)."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        return True
+    return bool(zipf_frequency(word, "en") >= COMMON_ZIPF)
+
+
 def _entry(entity_id: str, name: str, is_label: bool, label: str) -> AliasEntry:
     key = compact(name)
     partial = not is_label and not has_hangul(name) and _is_partial_alias(name, label)
-    strict = (len(key) <= 3 and not has_hangul(name)) or partial
+    strict = (len(key) <= 3 and not has_hangul(name)) or (partial and common_word(name))
     score = LABEL_SCORE if is_label else (PARTIAL_ALIAS_SCORE if partial else ALIAS_SCORE)
     return AliasEntry(
         entity_id=entity_id,

@@ -389,3 +389,22 @@ def test_a_country_adjective_names_the_knowledges_place() -> None:
     places = {"NL": ("Netherlands", "Holland"), "JP": ("Japan",), "US": ("United States", "USA")}
     assert place_of("Dutch", places) == "NL" and place_of("american", places) == "US"
     assert place_of("Tokyo", places) is None and place_of("Spanish", places) is None
+
+
+def test_a_rare_partial_alias_links_in_any_case_an_everyday_one_only_as_written() -> None:
+    """ "hanbit" names Hanbit University however it is typed; "fusion" is an English word and
+    names SolverX Fusion only capitalised (wordfreq's Zipf frequency tells them apart)."""
+    from ontology.knowledge import Entity
+
+    uni = Entity.model_validate(
+        {
+            "id": "Hanbit",
+            "class": "Company",
+            "label": {"en": "Hanbit University", "ko": "한빛대학교"},
+            "aliases": {"en": ["Hanbit"]},
+        }
+    )
+    index = build_alias_index({"Hanbit": uni, **KNOWLEDGE.entities})
+    assert [link.entity_id for link in link_entities("how many students go to hanbit?", index)] == ["Hanbit"]
+    assert not link_entities("how does fusion work?", index)
+    assert [link.entity_id for link in link_entities("How fast is Fusion?", index)] == ["SolverXFusion"]
