@@ -8,7 +8,9 @@ Pure functions over a :class:`~pipeline.grounding.Grounding`:
   Germany");
 * for a yes/no question about a place ("Does SolverX have an office in Germany?", "Is the US
   office in Europe?"), "Yes." or "No." decided from the graph's location facts
-  (:mod:`pipeline.polar_place`), then the fact that shows it.
+  (:mod:`pipeline.polar_place`), then the fact that shows it;
+* for "Are A and B in the same country?", "Yes." or "No." and the two facts that place them
+  (:mod:`pipeline.comparison`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 
 from kg.facts import Fact
 from pipeline.abstain import abstention_sentence
+from pipeline.comparison import compared_places
 from pipeline.counting import count_asked, count_sentence
 from pipeline.grounding import Grounding
 from pipeline.polar_place import polar_place_verdict, unlinked_place
@@ -66,6 +69,10 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
     count = count_asked(grounding, question)
     if count is not None:
         return count_sentence(count, grounding, lang)
+    comparison = compared_places(grounding)
+    if comparison is not None:  # "Are A and B in the same country?"
+        first, second = (sentence(fact, grounding, lang).rstrip(".") for fact in comparison.facts)
+        return f"{(_YES if comparison.yes else _NO)[lang]} {first}; {second}."
     if question and is_polar(question, lang):
         verdict = polar_place_verdict(grounding)
         if verdict is not None:
@@ -121,6 +128,9 @@ def _truth(fact: Fact, grounding: Grounding) -> bool | None:
 def yes_no_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     """The graph's yes or no to a yes/no question: from its location facts
     (:func:`~pipeline.polar_place.polar_place_verdict`), else from the yes/no fact that answers."""
+    comparison = compared_places(grounding)
+    if comparison is not None:
+        return comparison.yes, comparison.facts[0]
     verdict = polar_place_verdict(grounding)
     if verdict is not None:
         return verdict

@@ -161,6 +161,9 @@ def polar_place_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     facts = _place_facts(grounding, subjects, predicates)
     if not facts:
         return None
+    if sites and len(places) > 1:  # "Is the office in Munich in Asia?": Munich names the office
+        naming = {f.object for f in facts} & set(places[:-1])
+        places = [p for p in places if p not in naming]
     for fact in facts:
         if fact.object in places:
             return True, fact

@@ -590,10 +590,12 @@ def class_labels() -> tuple[ClassLabels, ...]:
     )
 
 
+# "which country", and "the same country", "different countries": the word names a class
 _WHICH_EN = re.compile(
-    r"\b(?:which|what)\s+(?:kind\s+of\s+|sort\s+of\s+|type\s+of\s+)?([A-Za-z][A-Za-z-]+)", re.I
+    r"\b(?:which|what|same|different)\s+(?:kind\s+of\s+|sort\s+of\s+|type\s+of\s+)?([A-Za-z][A-Za-z-]+)",
+    re.I,
 )
-_WHICH_KO = re.compile(r"(?:어느|어떤|무슨)\s*([가-힣]+)")
+_WHICH_KO = re.compile(r"(?:어느|어떤|무슨|같은|다른|동일한)\s*([가-힣]+)")
 
 
 def word_after_which(text: str) -> str | None:
@@ -831,7 +833,7 @@ def names_a_site(question: str, name: str) -> bool:
 
 
 _KO_AT = re.compile(r"(?<![가-힣A-Za-z0-9])([가-힣A-Za-z]{2,}?)(?:에는|에도|에서|에)(?![가-힣])")
-_KO_WHICH_BEFORE = re.compile(r"(?:어느|어떤|무슨|몇)\s*(?:개\s*)?$")
+_KO_WHICH_BEFORE = re.compile(r"(?:어느|어떤|무슨|몇|같은|다른|동일한)\s*(?:개\s*)?$")
 # Korean nouns for "somewhere" that name no place (language, not domain): "해외에 사무소가 있나요?"
 _KO_GENERIC_PLACES = frozenset(
     {"해외", "국내", "외국", "국외", "지역", "근처", "주변", "현지", "전국", "세계", "다른곳"}

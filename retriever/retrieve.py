@@ -342,12 +342,16 @@ class Retriever:
         the owner's site in that place, which becomes the subject (the owner stays, reached from it).
 
         Yes/no questions keep the owner as subject ("Does it have an office in Germany?" asks
-        about the owner's sites as a whole).
+        about the owner's sites as a whole) unless the place stands right before the site word
+        ("Are the Busan hospital and the Rotterdam hospital on the same continent?").
         """
-        if not intent.asks_site or is_polar_question(question):
+        if not intent.asks_site:
             return entities
-        places = {link.entity_id for link in links if is_place_class(self.classes.get(link.entity_id))}
-        places |= self._places_by_derived_word(question)
+        if is_polar_question(question):
+            places = self._adjectival_places(question, links)
+        else:
+            places = {link.entity_id for link in links if is_place_class(self.classes.get(link.entity_id))}
+            places |= self._places_by_derived_word(question)
         if not places:
             return entities
         out = list(entities)
@@ -365,7 +369,20 @@ class Retriever:
             out.insert(
                 0, LinkedEntity(site, self._label(site, "en"), self._label(site, "ko"), entity.score, "")
             )
+        if out == entities and is_polar_question(question):  # "the Rotterdam hospital", its owner unnamed
+            known = {e.id for e in out}
+            out += [e for e in self._site_in(places, entities, question) if e.id not in known]
         return out
+
+    def _adjectival_places(self, question: str, links: list[EntityLink]) -> set[str]:
+        """Places named right before a site word: "the Rotterdam hospital", "the Dutch hospital"."""
+        found = {
+            link.entity_id
+            for link in links
+            if is_place_class(self.classes.get(link.entity_id)) and names_a_site(question, link.surface)
+        }
+        words = [w for w in re.findall(r"\b[A-Z][a-z]{3,}\b", question) if names_a_site(question, w)]
+        return found | (self._places_by_derived_word(" ".join(words)) if words else set())
 
     def _named_by_class(
         self, entities: list[LinkedEntity], links: list[EntityLink], question: str

@@ -198,6 +198,29 @@ def test_yes_no_place_question_answered_by_the_graph(
 @pytest.mark.parametrize(
     ("question", "opening", "shown"),
     [
+        # two named things compared at the named place level, asserted or inferred
+        ("Are the US office and the European office on the same continent?", "No.", "North America"),
+        ("Are SolverX's R&D center and its headquarters in the same country?", "Yes.", "South Korea"),
+        ("Are the US office and the European office in different countries?", "Yes.", "Germany"),
+        ("솔버엑스 연구개발센터와 본사는 같은 나라에 있나요?", "네.", "대한민국"),
+        # a place right before the site word names the site; the place asked is the other one
+        ("Is the Munich office located in Asia?", "No.", "Europe"),
+        ("Is SolverX's office in Palo Alto located in Europe?", "No.", "North America"),
+    ],
+)
+def test_yes_no_comparisons_and_named_sites(
+    shared: dict, adapters: dict, question: str, opening: str, shown: str
+) -> None:
+    engine, _ = make(shared, adapters, "")
+    answer = engine.ask(question, "graph")
+    assert not answer.abstained and answer.answer.startswith(opening) and shown in answer.answer, (
+        answer.answer
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "opening", "shown"),
+    [
         # a place the knowledge does not contain holds none of its things (closed world)
         ("Is the SolverX US office located in Canada?", "No. The knowledge does not place", "North America"),
         ("Is SolverX in France?", "No. The knowledge does not place SolverX in France.", "South Korea"),
