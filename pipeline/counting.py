@@ -3,8 +3,8 @@
 A question that asks *how many* of a class the ontology names ("continents", "hospitals") is
 answered by counting, not by a stored number: the distinct entities of that class (or a
 subclass) that the asked properties link the subject to, asserted or inferred. For a place
-class every location property counts (a company is in a continent through its headquarters and
-through each of its sites); otherwise the properties the question asks, else any object
+class every location property counts, of the subject and of each of its sites (a company is in
+a continent through its headquarters and through each of its offices, chain or no chain); otherwise the properties the question asks, else any object
 property. The count and the things counted come from the graph, so the verifier can check an
 answer's number against them (:func:`states_count`).
 """
@@ -126,16 +126,18 @@ def count_asked(grounding: Grounding, question: str = "") -> Count | None:
     if not subjects:
         return None
     subject = subjects[0]
-    if _stored_number(grounding, subject):
-        return None
     mentioned = _by_mention(question, grounding.answer_classes)
     if not mentioned:
         return None
     cls = mentioned[0]  # what is counted, not what it is in
+    if not is_place_class(cls) and _stored_number(grounding, subject):
+        return None  # "how many people": the headcount; "how many countries" is always counted
     predicates = _predicates(grounding, cls)
+    # a place class: where the subject is, and where each of its sites is
+    sites = {f.subject for f in grounding.site_facts} if is_place_class(cls) else set()
     members: dict[str, Fact] = {}
-    for fact in (*grounding.facts, *grounding.subject_facts):
-        if fact.subject != subject or fact.object_is_literal:
+    for fact in (*grounding.facts, *grounding.subject_facts, *grounding.site_facts):
+        if (fact.subject != subject and fact.subject not in sites) or fact.object_is_literal:
             continue
         if predicates is not None and fact.predicate not in predicates:
             continue

@@ -296,9 +296,11 @@ def grounding_from_context(
     scored = context.facts[:limit]
     direct = [e.id for e in context.entities if e.via is None]
     subject_facts: list[Fact] = []
+    site_facts: list[Fact] = []
     if facts_about is not None:
         for entity_id in direct:
             subject_facts.extend(facts_about(entity_id))
+        site_facts = sites_located(subject_facts, direct, facts_about)
     return Grounding(
         question_lang=lang,
         linked=tuple(context.linked_ids),
@@ -317,7 +319,29 @@ def grounding_from_context(
         context_json=tuple(context.to_json(lang)[:limit]),
         entities=dict(entities),
         subject_facts=tuple(subject_facts),
+        site_facts=tuple(site_facts),
     )
+
+
+def sites_located(
+    subject_facts: Sequence[Fact], subjects: Sequence[str], facts_about: Callable[[str], Sequence[Fact]]
+) -> list[Fact]:
+    """The location facts (asserted and inferred) of the subjects' sites: what "in how many
+    countries does it have facilities" counts when no property chain places the subject itself."""
+    from ontology.roles import location_properties, site_properties
+
+    links, where = site_properties(), location_properties()
+    sites = {
+        f.object
+        for f in subject_facts
+        if f.subject in subjects and f.predicate in links and not f.object_is_literal
+    }
+    return [
+        fact
+        for site in sorted(sites)
+        for fact in facts_about(site)
+        if fact.subject == site and fact.predicate in where and not fact.object_is_literal
+    ]
 
 
 class AnswerEngine:

@@ -60,6 +60,7 @@ class Grounding:
     context_json: tuple[dict[str, Any], ...] = ()
     entities: dict[str, EntityInfo] = field(default_factory=dict)
     subject_facts: tuple[Fact, ...] = ()
+    site_facts: tuple[Fact, ...] = ()  # where the named entities' sites are (offices, facilities)
 
     @property
     def anchored(self) -> bool:

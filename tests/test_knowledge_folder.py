@@ -81,6 +81,8 @@ def test_a_place_asked_of_what_has_none_follows_the_named_or_the_one_link(
     [
         ("What is the bed count of the Dutch hospital?", "140"),  # Dutch: the Netherlands
         ("When was the network founded?", "1987"),  # the knowledge's one healthcare network
+        # no chain places the network itself: its facilities' continents are counted
+        ("On how many continents does Harbor Health run facilities?", "3 continents"),
     ],
 )
 def test_a_thing_named_by_a_country_adjective_or_its_class_alone(question: str, expected: str) -> None:
