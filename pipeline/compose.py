@@ -10,7 +10,8 @@ Pure functions over a :class:`~pipeline.grounding.Grounding`:
   office in Europe?"), "Yes." or "No." decided from the graph's location facts
   (:mod:`pipeline.polar_place`), then the fact that shows it;
 * for "Are A and B in the same country?", "Yes." or "No." and the two facts that place them
-  (:mod:`pipeline.comparison`).
+  (:mod:`pipeline.comparison`);
+* for "Which of its sites are in Asia?", the sites there (:mod:`pipeline.site_filter`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pipeline.counting import count_asked, count_sentence
 from pipeline.grounding import Grounding
 from pipeline.polar_place import polar_place_verdict, unlinked_place
 from pipeline.prompt import Lang
+from pipeline.site_filter import filter_sentence, sites_in_place
 from pipeline.verify import fallback_fact
 from retriever.parts import asks_two_things
 from retriever.polar import is_polar
@@ -69,6 +71,9 @@ def graph_answer(grounding: Grounding, question: str = "") -> str:
     count = count_asked(grounding, question)
     if count is not None:
         return count_sentence(count, grounding, lang)
+    found = sites_in_place(grounding)
+    if found is not None:  # "Which of its sites are in Asia?"
+        return filter_sentence(found, grounding, lang)
     comparison = compared_places(grounding)
     if comparison is not None:  # "Are A and B in the same country?"
         first, second = (sentence(fact, grounding, lang).rstrip(".") for fact in comparison.facts)

@@ -52,6 +52,7 @@ from pipeline.prompt import (
     normalize_question,
     plain_messages,
 )
+from pipeline.site_filter import names_every_member, sites_in_place
 from pipeline.types import DEFAULT_MODE, Answer, GenerationStats, Mode
 from pipeline.verify import Verification, verify_answer
 from retriever.polar import is_polar_question
@@ -617,10 +618,13 @@ class AnswerEngine:
         count = count_asked(grounding, question)
         if count is not None and not states_count(generated, count, grounding.question_lang):
             missed = True  # "how many continents": the answer must give the graph's count
+        listed = sites_in_place(grounding) if count is None else None
+        if listed is not None and not names_every_member(generated, listed, grounding):
+            missed = True  # "which of its sites are in Asia": every one of them
         if (
             verification.status == "contradicted"
             or not generated
-            or ((answerable or count is not None) and (refused or missed))
+            or ((answerable or count is not None or listed is not None) and (refused or missed))
         ):
             fallback = graph_answer(grounding, question)
             if fallback:

@@ -195,6 +195,19 @@ def test_yes_no_place_question_answered_by_the_graph(
     assert answer.answer.startswith(expected)
 
 
+def test_which_of_its_sites_are_in_or_outside_a_place(shared: dict, adapters: dict) -> None:
+    """The sites listed from their inferred locations; an answer naming only some is replaced."""
+    engine, _ = make(shared, adapters, "SolverX has its headquarters in Seoul.")
+    inside = engine.ask("Which of SolverX's offices are in Asia?", "hybrid")
+    assert inside.answer == "SolverX's sites in Asia: SolverX headquarters; SolverX R&D center."
+    assert inside.verification is not None and inside.verification["status"] == "fallback"
+    outside = engine.ask("Which SolverX sites are outside Asia?", "graph").answer
+    assert "European office (Europe)" in outside and "US office (North America)" in outside
+    assert "headquarters" not in outside
+    one = engine.ask("Which country is the office in Munich in?", "graph").answer
+    assert one.startswith("SolverX European office is located in Germany")  # one site's place, no list
+
+
 @pytest.mark.parametrize(
     ("question", "opening", "shown"),
     [
