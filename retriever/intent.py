@@ -976,9 +976,9 @@ def _inventory_keys() -> tuple[tuple[tuple[str, ...] | str, bool, Attribute], ..
 def _nearest(
     cosines: dict[str, float], entity_classes: Sequence[str], types: Sequence[str], lead: float
 ) -> str | None:
-    """The property nearest by meaning among those that apply to the named entities and hold
-    the kind of value the question word asks for ("how much": a number), when it leads the
-    next one by ``lead`` (the encoder's :attr:`~retriever.encoders.Calibration.nearest_lead`)."""
+    """The property nearest by meaning among those that apply to the named entities (the first
+    named one's, when any applies to it) and hold the kind of value the question word asks for
+    ("how much": a number), when it leads the next one by ``lead`` (the encoder's :attr:`~retriever.encoders.Calibration.nearest_lead`)."""
     narrow = "who" in types  # who: one of the few links to a person, not any value of any kind
     fitting = sorted(
         (
@@ -988,6 +988,8 @@ def _nearest(
         ),
         reverse=True,
     )
+    first = [(c, n) for c, n in fitting if entity_classes and applies_to(n, entity_classes[:1])]
+    fitting = first or fitting  # what the first named thing has ("the unit at the Busan hospital")
     if not fitting or (len(fitting) > 1 and fitting[0][0] - fitting[1][0] < lead):
         return None
     nearest = fitting[0][1]

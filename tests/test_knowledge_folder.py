@@ -83,6 +83,8 @@ def test_a_place_asked_of_what_has_none_follows_the_named_or_the_one_link(
         ("When was the network founded?", "1987"),  # the knowledge's one healthcare network
         # no chain places the network itself: its facilities' continents are counted
         ("On how many continents does Harbor Health run facilities?", "3 continents"),
+        # nothing stands out by meaning; of the links to a person, the first named thing's head
+        ("Who is in charge of the marine medicine department at the Busan hospital?", "Kang Eunbi"),
     ],
 )
 def test_a_thing_named_by_a_country_adjective_or_its_class_alone(question: str, expected: str) -> None:
