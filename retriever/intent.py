@@ -692,18 +692,23 @@ def _class_bonus(prop_name: str, classes: Sequence[str], entity_classes: Sequenc
     return CLASS_BONUS if backwards else 0.0
 
 
-_COUNTED_EN = re.compile(r"\bhow many\s+([A-Za-z][A-Za-z-]+)", re.I)
+_COUNTED_EN = re.compile(r"\bhow many\s+((?:[A-Za-z][A-Za-z-]+\s+){0,2}[A-Za-z][A-Za-z-]+)", re.I)
+_COUNT_ADJECTIVES = frozenset({"different", "distinct", "separate", "other", "individual", "unique", "total"})
 
 
 def uncounted_noun(masked: str, ordered: Mapping[str, float], classes: Sequence[str]) -> str | None:
     """The thing a "how many <noun>" question counts when the knowledge can neither count it
-    nor holds its number: no class is named, and the property asked first links to things
-    (customer *industries* for "how many customers"), not to a number."""
+    nor holds its number: the noun names no class ("how many engineers work at its Munich
+    office": the office is where), and the property asked first links to things (customer
+    *industries* for "how many customers"), not to a number."""
     found = _COUNTED_EN.search(masked)
-    if found is None or classes or not ordered:
+    if found is None or not ordered:
         return None
-    noun = found.group(1).lower()
-    if noun in STOPWORDS_EN:
+    phrase = found.group(1).lower()
+    if set(mentioned_classes(phrase)) & set(classes):
+        return None  # "how many (different) offices": a class the knowledge counts
+    noun = next((w for w in phrase.split() if w not in _COUNT_ADJECTIVES), "")
+    if not noun or noun in STOPWORDS_EN:
         return None
     # the asked property that names the noun, else the one asked first ("how many customers":
     # the customer industries, whatever number the question word also brought up)
@@ -1061,7 +1066,10 @@ class IntentReader:
         for key, acronym, row in _inventory_keys():
             matched = size(key)
             whole_korean = isinstance(key, str) and key in korean_words  # "매출은" names 매출
-            if matched > best and (matched >= 2 or acronym or whole_korean):
+            # an acronym the ontology does not use ("CFO") outweighs a property word as long as it
+            if (matched > best or (acronym and matched and matched == best)) and (
+                matched >= 2 or acronym or whole_korean
+            ):
                 best, found = matched, ((row.ko or row.en)[0] if lang == "ko" else row.en[0])
         return found
 
@@ -1146,7 +1154,8 @@ class IntentReader:
         ordered = dict(sorted(weights.items(), key=lambda item: -item[1]))
         unsupported: tuple[str, ...] = ()
         asked = leftover_words(text, spans)
-        if entity_classes and (named := self._named_elsewhere(ordered_words, ko, lang_of(text), masked)):
+        named = self._named_elsewhere(ordered_words, ko, lang_of(text), masked) if entity_classes else None
+        if named:
             unsupported = (named,)  # the question names an attribute the ontology lacks
             ordered = {}
         elif (
@@ -1200,7 +1209,7 @@ class IntentReader:
             ordered = {}
         if ordered and not unsupported:
             ordered = self._with_first_part(text, spans, entity_classes, ordered)
-        elif entity_classes and (both := self._each_part(text, spans, entity_classes)):
+        elif entity_classes and not named and (both := self._each_part(text, spans, entity_classes)):
             ordered, unsupported = both, ()  # neither part drowned out by the other's words
         asks_site, places = site_mentions(text)
         if "how_many" in types and ordered and next(iter(ordered)) in numeric_properties():

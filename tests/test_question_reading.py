@@ -299,3 +299,18 @@ def test_who_is_read_among_the_links_to_a_person(retriever: Retriever) -> None:
     context = retriever.retrieve("Who set SolverX up?")
     assert context.intent_predicates[0] == "foundedBy"
     assert not context.unsupported_attributes
+
+
+def test_a_count_of_what_only_works_at_a_named_site_is_unsupported(retriever: Retriever) -> None:
+    """ "How many developers work at its Munich office": the office is where they work, not what
+    is counted, and nothing holds their number; "how many different countries" still counts."""
+    context = retriever.retrieve("How many developers work at the SolverX office in Palo Alto?")
+    assert context.unsupported_attributes == ("number of developers",) and not context.intent_predicates
+    counted = retriever.retrieve("How many different countries does SolverX have offices in?")
+    assert not counted.unsupported_attributes and "Country" in counted.answer_classes
+
+
+def test_an_acronym_the_ontology_lacks_outweighs_a_property_word(retriever: Retriever) -> None:
+    """ "the money ... the CFO": "CFO" is as long a name as any property word it meets."""
+    context = retriever.retrieve("Who looks after the money at SolverX, i.e. who is the CFO?")
+    assert context.unsupported_attributes == ("CFO",) and not context.intent_predicates
