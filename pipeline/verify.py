@@ -31,6 +31,7 @@ from pipeline.answering import answering_facts
 from pipeline.counting import count_asked
 from pipeline.exclusion import excluded
 from pipeline.grounding import Grounding
+from retriever.polar import is_polar
 
 ClaimStatus = Literal["supported", "unsupported", "contradicted"]
 Status = Literal["supported", "unsupported", "contradicted", "fallback"]
@@ -420,11 +421,14 @@ def states_answer(
     targets = target_facts(grounding)
     if not targets:
         return None
-    copied = copied_fact(answer, grounding)
-    if copied is not None:
-        return copied in targets
-    mentioned_set = set(mentioned)
     asked_set = set(asked)  # the question's own entities: repeating them states nothing
+    copied = copied_fact(answer, grounding)
+    if copied is not None:  # a copied sentence of the question's own things restates the question
+        restated = {copied.subject, copied.object} <= asked_set and not is_polar(
+            grounding.question, grounding.question_lang
+        )
+        return copied in targets and not restated
+    mentioned_set = set(mentioned)
     rest = answer  # the answer without the asked entities' names ("미국" inside "미국 사무소")
     asked_names = sorted(
         (

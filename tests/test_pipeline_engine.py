@@ -195,6 +195,15 @@ def test_yes_no_place_question_answered_by_the_graph(
     assert answer.answer.startswith(expected)
 
 
+def test_an_answer_that_restates_the_question_is_replaced(shared: dict, adapters: dict) -> None:
+    """ "Which office is in Bavaria?" - "SolverX has an office in Bavaria." copies a true fact, but
+    one made of the question's own things: it names no office, so the graph answers."""
+    engine, _ = make(shared, adapters, "SolverX has an office in Bavaria.")
+    answer = engine.ask("Which SolverX office is in Bavaria?", "hybrid")
+    assert answer.verification is not None and answer.verification["status"] == "fallback"
+    assert "European office" in answer.answer
+
+
 def test_which_of_its_sites_are_in_or_outside_a_place(shared: dict, adapters: dict) -> None:
     """The sites listed from their inferred locations; an answer naming only some is replaced."""
     engine, _ = make(shared, adapters, "SolverX has its headquarters in Seoul.")
