@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ontology.roles import (
+    hierarchy_property,
     is_place_class,
     location_properties,
     numeric_properties,
@@ -50,6 +51,7 @@ CLASS_BONUS = 0.35  # the question names the class of the property's values ("wh
 OFF_DOMAIN = 0.6  # factor for a property that cannot apply to any linked entity
 ONE_HOP = 0.9  # ... that applies to what a linked entity links to (the year of a company's round)
 TYPE_MISMATCH = 0.7
+GIVEN_YEAR = 0.5  # a time property when the question states a year and asks no time
 REFINED_PARENT = 0.7  # a super-property when its sub-property is named ("flagship product": not any product)
 THROUGH_SHARE = 1.05  # the value's property, reached through the matched link, leads just ahead of it  # ... whose values are not of the kind the question word asks for
 KEEP_SHARE = 0.55  # a property is asked when it scores at least this share of the best
@@ -67,9 +69,11 @@ _WHEN_EN = re.compile(
     r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bhow long ago\b|" + _YEAR_IN_WHICH.pattern, re.I
 )
 _WHERE_EN = re.compile(r"\bwhere(?:abouts)?\b", re.I)
+_YEAR_GIVEN = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
 _HOW_MANY_EN = re.compile(r"\bhow (?:many|much|big|large|fast|long)\b|\bnumber of\b|\bsize of\b", re.I)
 # a count is asked ("how many products"), not an amount ("how much investment")
 _COUNT_WORDS = re.compile(r"\bhow many\b", re.I)
+_NUMBER_OF = frozenset({"number", "count"})  # the words a count's name uses ("number of beds")
 _WHO_EN = re.compile(r"\bwho(?:m|se)?\b", re.I)
 _WHEN_KO = ("언제", "몇 년", "몇년", "연도", "년도")
 _WHERE_KO = ("어디", "어느 곳", "위치")
@@ -408,6 +412,34 @@ def profiles() -> tuple[Profile, ...]:
     return tuple(out)
 
 
+_YEAR_WORDS = frozenset({"year", "date", "as", "of"})
+
+
+@cache
+def year_companions() -> dict[str, str]:
+    """Time properties named as the year of another property of the same subjects ("cargo volume
+    year" -> the yearly cargo volume, "employee count year" -> the employee count): its label
+    without its year words is inside exactly one other property's label or altLabel."""
+    out: dict[str, str] = {}
+    for prop in PROPERTIES:
+        if prop.name not in temporal_properties():
+            continue
+        rest = [w for w in content_words(prop.label_en) if w not in _YEAR_WORDS]
+        if not rest:
+            continue
+        found = [
+            other.name
+            for other in PROPERTIES
+            if other.name != prop.name
+            and other.domain == prop.domain
+            and other.name not in temporal_properties()
+            and any(all(w in content_words(n) for w in rest) for n in (other.label_en, *other.alt_en))
+        ]
+        if len(found) == 1:
+            out[prop.name] = found[0]
+    return out
+
+
 def _verb_beside_class(phrase: str, classes: Iterable[str | None]) -> tuple[tuple[str, ...], str | None]:
     """A verb phrase that names one of the property's classes ("makes the product": Product)
     split into its other words and that class, or ``((), None)``."""
@@ -732,16 +764,17 @@ def _through_the_value(
 ) -> None:
     """ "How much investment did it get": the best match links to a round, and the question word
     asks for a number; the round's property of that kind is what is asked, the link its path.
-    When a count question names the class of the link's values ("how many products"), those
-    values are what is counted, not a number of theirs ("how much investment" still asks one)."""
+    When a count question names a class ("how many products", "how many ships does it run"), that
+    class is what is counted, not a number of the link's values ("how much investment" still
+    asks one)."""
     if not types or not scores:
         return
     top = max(scores, key=lambda name: scores[name])
     prop = PROPERTY_BY_NAME[top]
     if prop.kind != "object" or not prop.range or _type_bonus(top, types):
         return
-    if counting and any(prop.range in class_ancestors(c) for c in classes):
-        return
+    if counting and classes:  # "how many products": those are counted, not a number of theirs;
+        return  # "how many ships does it run": a number of ships, not of the sites it runs
     for other in PROPERTIES:
         if other.domain and prop.range in class_ancestors(other.domain) and _type_bonus(other.name, types):
             scores[other.name] = max(scores[other.name], round(scores[top] * THROUGH_SHARE, 4))
@@ -750,19 +783,24 @@ def _through_the_value(
 @cache
 def _most_general_location(entity_classes: tuple[str, ...] = ()) -> str | None:
     """The location property with the broadest domain (none at all is broadest), among those
-    that apply to the named entities when any does."""
+    that apply to the named entities when any does; of equally broad ones, one that climbs the
+    place hierarchy by a property chain."""
     names = [
         p for p in sorted(location_properties()) if PROPERTY_BY_NAME[p].domain != PROPERTY_BY_NAME[p].range
     ]
     names = [p for p in names if applies_to(p, entity_classes)] or names
 
-    def breadth(name: str) -> int:
+    def breadth(name: str) -> tuple[int, bool]:
         domain = PROPERTY_BY_NAME[name].domain
-        return (
+        span = (
             len(CLASS_BY_NAME) + 1
             if domain is None
             else sum(domain in class_ancestors(c) for c in CLASS_BY_NAME)
         )
+        # then one that climbs the place hierarchy (a home port's country and continent), not a
+        # place-valued attribute that stops at one level (a ship's flag state)
+        hierarchy = hierarchy_property()
+        return span, any(second == hierarchy for _, second in PROPERTY_BY_NAME[name].chains)
 
     return max(names, key=breadth) if names else None
 
@@ -1084,9 +1122,12 @@ class IntentReader:
         masked = _mask(text, spans)
         ordered_words = content_words(masked)
         words = set(ordered_words)
+        if _COUNT_WORDS.search(masked):  # "how many ships" says "number of ships"
+            words |= _NUMBER_OF
         ko = _ko_key(masked)
         types = asked_types(text)
         when = "when" in types or asks_when(text)
+        year_given = bool(_YEAR_GIVEN.search(text))  # "what volume did it move in 2024": not its year
         if not types and any(is_place_class(c) for c in entity_classes) and len(entity_classes) > 1:
             # a named place beside the subject: "is X in Y", "X는 Y에 있나요" (with a question word of
             # its own, "who heads the unit in Rotterdam", the place only says which unit)
@@ -1118,8 +1159,11 @@ class IntentReader:
             if by_name < NAME_MATCH and _verb_names(profile, words, entity_classes):
                 by_name = NAME_MATCH
             score = max(by_name, semantic.get(profile.name, 0.0))
-            if profile.name in temporal_properties() and by_name < NAME_MATCH and not when:
-                score *= TYPE_MISMATCH  # a time nobody asked for ("the newest release number")
+            if profile.name in temporal_properties() and not when:
+                if year_given:  # "what volume did it move in 2024": the year is given, not asked
+                    score *= GIVEN_YEAR
+                elif by_name < NAME_MATCH:
+                    score *= TYPE_MISMATCH  # a time nobody asked for ("the newest release number")
             own[profile.name] = by_name
             content = max(content, score)
             bonus = _type_bonus(profile.name, types)
@@ -1134,6 +1178,9 @@ class IntentReader:
             if prop.parent in scores and own.get(prop.name, 0.0) >= NAME_MATCH:
                 scores[prop.parent] = round(min(scores[prop.parent], REFINED_PARENT * scores[prop.name]), 4)
         _through_the_value(scores, types, classes, bool(_COUNT_WORDS.search(text)) or "몇" in text)
+        if year_given and not when:  # "the cargo volume in 2024": the value the year is the year of
+            for name, value in year_companions().items():
+                scores[value] = max(scores[value], round(scores[name] / GIVEN_YEAR, 4))
         place_asked = [c for c in classes if is_place_class(c)]
         if place_asked:  # "which country ...": a location question whose answer is of that class
             top = max(scores.values(), default=1.0)

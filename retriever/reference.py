@@ -75,12 +75,25 @@ def referenced_classes(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for c in found if not is_place_class(c)))
 
 
-def referenced_instances(question: str, classes_of: Mapping[str, str]) -> Sequence[tuple[str, str]]:
-    """``(class, entity id)`` for each class the question names definitely that has exactly one
-    instance among ``classes_of`` (entity id -> its class)."""
+DOMINANT = 3.0  # an instance with this many times the facts of any other is "the" one
+
+
+def referenced_instances(
+    question: str, classes_of: Mapping[str, str], salience: Mapping[str, int] | None = None
+) -> Sequence[tuple[str, str]]:
+    """``(class, entity id)`` for each class the question names definitely that has one instance
+    among ``classes_of`` (entity id -> its class), or one that dominates the others: ``salience``
+    (entity id -> how many facts are about it) at least :data:`DOMINANT` times any other's
+    ("the university" in a knowledge about one university and its two partners)."""
+    salience = salience or {}
     out: list[tuple[str, str]] = []
     for cls in referenced_classes(question):
-        members = [eid for eid, own in classes_of.items() if cls in class_ancestors(own)]
-        if len(members) == 1:
+        members = sorted(
+            (eid for eid, own in classes_of.items() if cls in class_ancestors(own)),
+            key=lambda eid: -salience.get(eid, 0),
+        )
+        if len(members) == 1 or (
+            len(members) > 1 and salience.get(members[0], 0) >= DOMINANT * max(1, salience.get(members[1], 0))
+        ):
             out.append((cls, members[0]))
     return out

@@ -423,7 +423,7 @@ class Retriever:
         known = {e.id for e in entities}
         found = [
             LinkedEntity(eid, self._label(eid, "en"), self._label(eid, "ko"), 1.0, "")
-            for _, eid in referenced_instances(question, self.classes)
+            for _, eid in referenced_instances(question, self.classes, self._salience)
             if eid not in known
         ]
         return [*found, *entities]
@@ -466,6 +466,14 @@ class Retriever:
         if word.casefold() in self._words or word.casefold() in STOPWORDS_EN:
             return None
         return place_of(word, self._place_names)
+
+    @cached_property
+    def _salience(self) -> dict[str, int]:
+        """How many facts (asserted and inferred) each entity is the subject of."""
+        counts: dict[str, int] = {}
+        for fact in self.facts:
+            counts[fact.subject] = counts.get(fact.subject, 0) + 1
+        return counts
 
     @cached_property
     def _words(self) -> frozenset[str]:
