@@ -18,6 +18,7 @@ from ontology.roles import hierarchy_property, location_properties, place_class
 from ontology.schema import PROPERTY_BY_NAME
 from pipeline.grounding import Grounding
 from pipeline.verify import PRIMARY_SHARE, entity_kind, focus_sites
+from retriever.intent import applies_to
 from retriever.polar import is_polar
 
 
@@ -104,7 +105,8 @@ def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
     strongest; a place reached through an asked link ("is any of its sites in P": the chain
     ``hasSite o locatedIn``) before the subject's own; a named office is simply located."""
     if sites:  # an office is located somewhere; only a company "has an office in"
-        return place_predicates()[:1]
+        classes = [_cls(grounding, site) for site in sites]
+        return [p for p in place_predicates() if applies_to(p, classes)][:1] or place_predicates()[:1]
     weights = grounding.intent_weights
     strongest = max(weights.values(), default=0.0)
     through = [
