@@ -1031,8 +1031,8 @@ def _nearest(
         ),
         reverse=True,
     )
-    first = [(c, n) for c, n in fitting if entity_classes and applies_to(n, entity_classes[:1])]
-    fitting = first or fitting  # what the first named thing has ("the unit at the Busan hospital")
+    first = [(c, n) for c, n in fitting if narrow and entity_classes and applies_to(n, entity_classes[:1])]
+    fitting = first or fitting  # who heads the first named thing ("the unit at the Busan hospital")
     if not fitting or (len(fitting) > 1 and fitting[0][0] - fitting[1][0] < lead):
         return None
     nearest = fitting[0][1]
