@@ -111,6 +111,7 @@ class GenerationJob:
         self.stop = threading.Event()
         self.future: Future[None] | None = None
         self.started = threading.Event()
+        self.key = DEFAULT_MODEL_KEY  # the model whose worker runs it
 
     def post(self, item: str | Answer | _End) -> None:
         """Called from the worker thread."""
@@ -163,6 +164,7 @@ class GenerationScheduler:
         self._executors: dict[str, ThreadPoolExecutor] = {}
         self._waiting = 0
         self._running = 0
+        self._admitted: dict[str, int] = {}  # per model: admitted and not yet finished
         self._completed = 0
         self._rejected = 0
         self._cancelled = 0
@@ -202,14 +204,19 @@ class GenerationScheduler:
         with self._lock:
             if self._closed:
                 raise GenerationCancelled("server is shutting down")
-            if self._waiting >= self.queue_size and (self._running > 0 or self._waiting > 0):
+            # waiting: what is admitted beyond the one each model's worker runs; a request for an
+            # idle model starts at once, even while the worker has not picked up the last one yet
+            queued = sum(max(0, n - 1) for n in self._admitted.values())
+            if self._admitted.get(key, 0) > 0 and queued >= self.queue_size:
                 self._rejected += 1
-                raise QueueFull(self._retry_after_locked(), self._waiting)
+                raise QueueFull(self._retry_after_locked(), queued)
             executor = self._executors.get(key)
             if executor is None:
                 executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"axlab-gen-{key}")
                 self._executors[key] = executor
             self._waiting += 1
+            self._admitted[key] = self._admitted.get(key, 0) + 1
+            job.key = key
             self._jobs.add(job)
             job.future = executor.submit(self._run, job, question, mode, max_tokens, system)
         return job
@@ -217,6 +224,7 @@ class GenerationScheduler:
     def _dequeued_without_running(self, job: GenerationJob) -> None:
         with self._lock:
             self._waiting -= 1
+            self._admitted[job.key] -= 1
             self._cancelled += 1
             self._jobs.discard(job)
 
@@ -251,6 +259,7 @@ class GenerationScheduler:
             elapsed = time.perf_counter() - started
             with self._lock:
                 self._running -= 1
+                self._admitted[job.key] -= 1
                 self._run_started.pop(job, None)
                 if stopped:
                     self._cancelled += 1
