@@ -320,7 +320,9 @@ def target_facts(grounding: Grounding) -> list[Fact]:
     aside = excluded(grounding)
     if aside:  # "a continent other than Asia": not the fact that gives Asia
         specific = [f for f in specific if f.object not in aside] or specific
-    if set(grounding.intent) & location_properties():  # "where": the answer is a place, not the office
+    weights = grounding.intent_weights or dict.fromkeys(grounding.intent, 1.0)
+    strongest = max(weights, key=lambda p: weights[p]) if weights else None
+    if strongest in location_properties():  # "where": the answer is a place, not the office
         places = [
             f
             for f in specific

@@ -388,6 +388,7 @@ def profiles() -> tuple[Profile, ...]:
             prop.phrase_en and prop.phrase_en != prop.label_en
         ):  # how a sentence states it ("makes the product")
             descriptions.append(f"{domain_en} {prop.phrase_en}".strip())
+        descriptions.extend(fact_descriptions().get(prop.name, ()))
         if prop.comment_en:
             descriptions.append(prop.comment_en)
         if prop.comment_ko:
@@ -438,6 +439,44 @@ def year_companions() -> dict[str, str]:
         if len(found) == 1:
             out[prop.name] = found[0]
     return out
+
+
+@cache
+def fact_descriptions() -> dict[str, tuple[str, ...]]:
+    """How the knowledge's own fact sentences state each property, with the entities' names and
+    the values blanked ("___ carried ___ TEU in ___"): the author's wording, nearer a user's than
+    a label. Only rows stating one property."""
+    import os
+
+    if os.environ.get("AXLAB_FACT_DESCRIPTIONS", "1") == "0":
+        return {}
+    from ontology.knowledge import load_knowledge
+
+    try:
+        knowledge = load_knowledge()
+    except Exception:
+        return {}
+    out: dict[str, list[str]] = {}
+    for row in knowledge.facts():
+        predicates = {t.p for t in row.triples}
+        if len(predicates) != 1 or row.text is None:
+            continue
+        names: list[str] = []
+        for t in row.triples:
+            for eid in (t.s, t.o):
+                entity = knowledge.entities.get(eid or "")
+                if entity is not None:
+                    names.extend(entity.names())
+            if t.value is not None:
+                names.append(str(t.value))
+        for text in (row.text.en,):
+            for name in sorted(set(names), key=len, reverse=True):
+                text = text.replace(name, " ")
+            text = re.sub(r"\d[\d,.]*", " ", text)
+            text = " ".join(text.split())
+            if len(text) >= 4:
+                out.setdefault(next(iter(predicates)), []).append(text)
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def _verb_beside_class(phrase: str, classes: Iterable[str | None]) -> tuple[tuple[str, ...], str | None]:

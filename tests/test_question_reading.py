@@ -314,3 +314,13 @@ def test_an_acronym_the_ontology_lacks_outweighs_a_property_word(retriever: Retr
     """ "the money ... the CFO": "CFO" is as long a name as any property word it meets."""
     context = retriever.retrieve("Who looks after the money at SolverX, i.e. who is the CFO?")
     assert context.unsupported_attributes == ("CFO",) and not context.intent_predicates
+
+
+def test_the_knowledges_own_sentences_describe_its_properties() -> None:
+    """A fact row stating one property lends its sentence, names and values blanked, to that
+    property's description (the author's wording: "is the CEO of")."""
+    from retriever.intent import fact_descriptions
+
+    described = fact_descriptions()
+    assert "is the CEO of ." in described["ceo"]
+    assert not any("SolverX" in text or "Kim Doyun" in text for texts in described.values() for text in texts)

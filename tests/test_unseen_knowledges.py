@@ -72,6 +72,8 @@ CASES = {
         ("In which continent is the Nordlys Polaris based?", "Asia"),
         # a named site is placed by the location property of its own class, not a ship's
         ("Is the Incheon terminal located in Europe?", "No."),
+        # a yes/no fact asked most strongly; the location read beside it ("sit in") is no "where"
+        ("Can cargo sit in the Gdansk warehouse under bond?", "bonded warehouse: yes"),
     ],
 }
 
