@@ -446,15 +446,12 @@ def fact_descriptions() -> dict[str, tuple[str, ...]]:
     """How the knowledge's own fact sentences state each property, with the entities' names and
     the values blanked ("___ carried ___ TEU in ___"): the author's wording, nearer a user's than
     a label. Only rows stating one property."""
-    import os
-
-    if os.environ.get("AXLAB_FACT_DESCRIPTIONS", "1") == "0":
-        return {}
+    from ontology.errors import KnowledgeFileError
     from ontology.knowledge import load_knowledge
 
     try:
         knowledge = load_knowledge()
-    except Exception:
+    except (KnowledgeFileError, OSError):  # no facts to learn wording from: labels alone
         return {}
     out: dict[str, list[str]] = {}
     for row in knowledge.facts():
@@ -469,13 +466,12 @@ def fact_descriptions() -> dict[str, tuple[str, ...]]:
                     names.extend(entity.names())
             if t.value is not None:
                 names.append(str(t.value))
-        for text in (row.text.en,):
-            for name in sorted(set(names), key=len, reverse=True):
-                text = text.replace(name, " ")
-            text = re.sub(r"\d[\d,.]*", " ", text)
-            text = " ".join(text.split())
-            if len(text) >= 4:
-                out.setdefault(next(iter(predicates)), []).append(text)
+        text = row.text.en  # Korean sentences were tried too: they lost a Korean answer
+        for name in sorted(set(names), key=len, reverse=True):
+            text = text.replace(name, " ")
+        text = " ".join(re.sub(r"\d[\d,.]*", " ", text).split())
+        if len(text) >= 4:
+            out.setdefault(next(iter(predicates)), []).append(text)
     return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
@@ -1058,9 +1054,10 @@ def _inventory_keys() -> tuple[tuple[tuple[str, ...] | str, bool, Attribute], ..
 def _nearest(
     cosines: dict[str, float], entity_classes: Sequence[str], types: Sequence[str], lead: float
 ) -> str | None:
-    """The property nearest by meaning among those that apply to the named entities (the first
-    named one's, when any applies to it) and hold the kind of value the question word asks for
-    ("how much": a number), when it leads the next one by ``lead`` (the encoder's :attr:`~retriever.encoders.Calibration.nearest_lead`)."""
+    """The property nearest by meaning among those that apply to the named entities and hold
+    the kind of value the question word asks for ("how much": a number), when it leads the next
+    one by ``lead`` (the encoder's :attr:`~retriever.encoders.Calibration.nearest_lead`). For
+    "who", only the links to a person count, the first named thing's first."""
     narrow = "who" in types  # who: one of the few links to a person, not any value of any kind
     fitting = sorted(
         (
