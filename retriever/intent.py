@@ -719,6 +719,21 @@ def mentioned_classes(
         if _name_score(c.names_en, [k for k in c.names_ko if len(k) >= 2], words, ko) >= NAME_MATCH
         or any(len(k) == 1 and (k in ko_words or any(f"{d}{k}" in ko for d in _KO_WHICH)) for k in c.names_ko)
     ]
+    # a word two classes share goes to the one whose label has it ("state": "province or state",
+    # not the country's altLabel "state")
+    by_name = {c.name: c for c in class_names()}
+    label_words = {c: set(by_name[c].names_en[0]) & words if by_name[c].names_en else set() for c in hits}
+    hits = [
+        c
+        for c in hits
+        if label_words[c]
+        or not any(
+            o != c
+            and label_words[o]
+            and all(w in label_words[o] for n in by_name[c].names_en if set(n) <= words for w in n)
+            for o in hits
+        )
+    ]
     # the most specific mention wins: "which province ... place" keeps Province
     return tuple(c for c in hits if not any(o != c and c in class_ancestors(o) for o in hits))
 

@@ -83,3 +83,22 @@ def test_generic_readings_on_unseen_knowledges(folder: Path) -> None:
     questions = [question for question, _ in CASES[folder]]
     for (question, expected), answer in zip(CASES[folder], graph_answers(folder, questions), strict=True):
         assert expected in answer, (question, answer)
+
+
+def test_a_class_word_two_classes_share_goes_to_the_one_whose_label_has_it() -> None:
+    """Hanbit's country has the altLabel "state" and its province the label "province or state":
+    "which German state" asks a province, so an answer naming the country is not the answer."""
+    code = (
+        "from retriever.intent import mentioned_classes as m; "
+        "print(m('Which German state is the Leipzig campus in?'), m('Which country is it in?'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "AXLAB_KNOWLEDGE": str(HANBIT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["('Campus',", "'Province')", "('Country',)"]
