@@ -47,18 +47,13 @@ def _asks_same(question: str, lang: str) -> bool | None:
     return same if same != different else None
 
 
-def _class_of(grounding: Grounding, entity_id: str) -> str:
-    info = grounding.entities.get(entity_id)
-    return info.cls if info else ""
-
-
 def _placed_in(grounding: Grounding, thing: str, cls: str) -> Fact | None:
     """The one fact placing ``thing`` in a place of class ``cls`` (None: none, or several places)."""
     where: dict[str, Fact] = {}
     for fact in (*grounding.facts, *grounding.subject_facts):
         if fact.subject != thing or fact.object_is_literal or fact.predicate not in location_properties():
             continue
-        place = _class_of(grounding, fact.object)
+        place = grounding.cls(fact.object)
         if place and cls in class_ancestors(place):
             where.setdefault(fact.object, fact)
     return next(iter(where.values())) if len(where) == 1 else None
@@ -71,9 +66,7 @@ def compared_places(grounding: Grounding) -> Comparison | None:
         return None
     asked_same = _asks_same(question, lang)
     classes = [c for c in grounding.answer_classes if is_place_class(c)]
-    things = [
-        e for e in grounding.named if e in grounding.entities and not is_place_class(_class_of(grounding, e))
-    ]
+    things = [e for e in grounding.named if e in grounding.entities and not is_place_class(grounding.cls(e))]
     if asked_same is None or not classes or len(things) != 2:
         return None
     first, second = (_placed_in(grounding, thing, classes[0]) for thing in things)

@@ -76,6 +76,11 @@ class Grounding:
             if entity_id in self.entities
         )
 
+    def cls(self, entity_id: str) -> str:
+        """The entity's class ("" for an entity the answer side does not know)."""
+        info = self.entities.get(entity_id)
+        return info.cls if info else ""
+
     def label(self, entity_id: str, lang: Lang | None = None) -> str:
         info = self.entities.get(entity_id)
         return info.label(lang or self.question_lang) if info else entity_id

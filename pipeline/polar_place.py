@@ -51,11 +51,6 @@ def _kind(grounding: Grounding, entity_id: str) -> str:
     return entity_kind(info.cls) if info else ""
 
 
-def _cls(grounding: Grounding, entity_id: str) -> str:
-    info = grounding.entities.get(entity_id)
-    return info.cls if info else ""
-
-
 def _linked_places(grounding: Grounding) -> list[str]:
     return [e for e in grounding.linked if _kind(grounding, e) == place_class()]
 
@@ -105,7 +100,7 @@ def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
     strongest; a place reached through an asked link ("is any of its sites in P": the chain
     ``hasSite o locatedIn``) before the subject's own; a named office is simply located."""
     if sites:  # an office is located somewhere; only a company "has an office in"
-        classes = [_cls(grounding, site) for site in sites]
+        classes = [grounding.cls(site) for site in sites]
         return [p for p in place_predicates() if applies_to(p, classes)][:1] or place_predicates()[:1]
     weights = grounding.intent_weights
     strongest = max(weights.values(), default=0.0)
@@ -169,8 +164,8 @@ def polar_place_verdict(grounding: Grounding) -> tuple[bool, Fact] | None:
     for fact in facts:
         if fact.object in places:
             return True, fact
-    asked_classes = {_cls(grounding, p) for p in places}
-    same_kind = [f for f in facts if _cls(grounding, f.object) in asked_classes]
+    asked_classes = {grounding.cls(p) for p in places}
+    same_kind = [f for f in facts if grounding.cls(f.object) in asked_classes]
     return False, (same_kind or facts)[0]
 
 

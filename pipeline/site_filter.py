@@ -39,11 +39,6 @@ class SiteFilter:
     others: tuple[str, ...]  # the places the subject's sites are in (for an empty answer)
 
 
-def _cls(grounding: Grounding, entity_id: str) -> str:
-    info = grounding.entities.get(entity_id)
-    return info.cls if info else ""
-
-
 def _place_asked(grounding: Grounding, place: str) -> bool | None:
     """True when the question names ``place`` as where ("in P", "P에 있는"), False for "outside P"
     ("P 밖"), None when it does not name it so."""
@@ -82,10 +77,8 @@ def sites_in_place(grounding: Grounding) -> SiteFilter | None:
     strongest = max(weights, key=lambda p: weights[p]) if weights else None
     if strongest not in site_properties() | location_properties():
         return None  # "the capacity of the hospital in Rotterdam" asks a value of one site
-    places = [e for e in grounding.linked if is_place_class(_cls(grounding, e))]
-    owners = [
-        e for e in grounding.named if e in grounding.entities and not is_place_class(_cls(grounding, e))
-    ]
+    places = [e for e in grounding.linked if is_place_class(grounding.cls(e))]
+    owners = [e for e in grounding.named if e in grounding.entities and not is_place_class(grounding.cls(e))]
     asked = [(p, inside) for p in places if (inside := _place_asked(grounding, p)) is not None]
     if len(owners) != 1 or len(asked) != 1:
         return None
@@ -93,7 +86,7 @@ def sites_in_place(grounding: Grounding) -> SiteFilter | None:
     kinds = named_site_classes(question)
     located: dict[str, list[Fact]] = {}
     for fact in grounding.site_facts:
-        site_cls = _cls(grounding, fact.subject)
+        site_cls = grounding.cls(fact.subject)
         if kinds and not (site_cls and any(k in class_ancestors(site_cls) for k in kinds)):
             continue
         located.setdefault(fact.subject, []).append(fact)
@@ -108,12 +101,12 @@ def sites_in_place(grounding: Grounding) -> SiteFilter | None:
             facts.append(there)
         elif not inside and there is None:
             members.append(site)
-            same_level = [f for f in where if _cls(grounding, f.object) == _cls(grounding, place)]
+            same_level = [f for f in where if grounding.cls(f.object) == grounding.cls(place)]
             facts.append((same_level or where)[0])
-    level = _cls(grounding, place)
+    level = grounding.cls(place)
     others = tuple(
         dict.fromkeys(
-            f.object for where in located.values() for f in where if _cls(grounding, f.object) == level
+            f.object for where in located.values() for f in where if grounding.cls(f.object) == level
         )
     )
     return SiteFilter(owners[0], place, inside, tuple(members), tuple(facts), others)
