@@ -4,8 +4,8 @@ A question that asks *how many* of a class the ontology names ("continents", "ho
 answered by counting, not by a stored number: the distinct entities of that class (or a
 subclass) that the asked properties link the subject to, asserted or inferred. For a place
 class every location property counts, of the subject and of each of its sites (a company is in
-a continent through its headquarters and through each of its offices, chain or no chain); otherwise the properties the question asks, else any object
-property. The count and the things counted come from the graph, so the verifier can check an
+a continent through its headquarters and through each of its offices, chain or no chain);
+otherwise the properties the question asks, else any object property. The count and the things counted come from the graph, so the verifier can check an
 answer's number against them (:func:`states_count`).
 """
 

@@ -322,9 +322,8 @@ def target_facts(grounding: Grounding) -> list[Fact]:
         specific = [f for f in specific if f.object not in aside] or specific
     weights = grounding.intent_weights or dict.fromkeys(grounding.intent, 1.0)
     strongest = max(weights, key=lambda p: weights[p]) if weights else None
-    place_named = any(  # "an office in Germany": the place is what the answer is about
-        e in grounding.entities and is_place_class(grounding.entities[e].cls) for e in grounding.linked
-    )
+    # "an office in Germany": the place is what the answer is about
+    place_named = any(is_place_class(grounding.cls(e)) for e in grounding.linked)
     located = strongest in location_properties() or (place_named and set(weights) & location_properties())
     if located:  # "where": the answer is a place, not the office (a location asked beside a yes/no
         # fact, "can goods sit in its warehouse under bond", is no "where")

@@ -4,14 +4,16 @@ In a knowledge about one organisation people say "When was the company founded?"
 its name. A definite class word (English "the/this/that/our/your" before a class's label or
 altLabel, or before the head noun of a longer one: "the group" for "wine group"; a Korean class
 label at the start of a word, as in "회사는") names the class's one instance, when the knowledge
-holds exactly one. A class with several instances ("the hospital" among two) names none, and so
-does an indefinite mention ("a company").
+holds exactly one, or the one it is mostly about (many times the facts of any other: "the
+university" beside two partner universities). A class with several comparable instances ("the
+hospital" among two) names none, and so does an indefinite mention ("a company").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 
 from ontology.roles import is_place_class
 from ontology.schema import CLASSES, class_ancestors
@@ -23,6 +25,7 @@ _DEFINITE_EN = re.compile(  # a lookahead, so that "the CEO of the company" find
 _KO_WORD = re.compile(r"(?<![가-힣])[가-힣]+")
 
 
+@cache
 def _head_nouns_en() -> dict[str, set[str]]:
     """Each English class name and the last word of a multi-word one -> the classes it names."""
     names: dict[str, set[str]] = {}
@@ -36,6 +39,7 @@ def _head_nouns_en() -> dict[str, set[str]]:
     return names
 
 
+@cache
 def _names_ko() -> dict[str, set[str]]:
     names: dict[str, set[str]] = {}
     for cls in CLASSES:
@@ -52,7 +56,7 @@ def _singular(word: str) -> str:
 
 def referenced_classes(question: str) -> tuple[str, ...]:
     """The non-place classes the question names with a definite class word (see the module doc),
-    most specific first as they appear."""
+    in the order the question names them."""
     text = nfc(question)
     found: list[str] = []
     if has_hangul(text):
