@@ -41,6 +41,7 @@ from retriever.encoders import Encoder
 from retriever.meaning import MeaningSpace, rows
 from retriever.open_set import Attribute, inventory, same_attribute
 from retriever.parts import first_part, part_cut
+from retriever.polar import has_question_word
 from retriever.text import compact, has_hangul, nfc, strip_particle
 
 NAME_MATCH = 1.0  # a property's label/altLabel is in the question
@@ -556,7 +557,7 @@ def with_title(question: str, start: int, end: int, cls: str | None) -> tuple[in
     return start, end
 
 
-def _mask(question: str, spans: Iterable[tuple[int, int]]) -> str:
+def mask(question: str, spans: Iterable[tuple[int, int]]) -> str:
     """The question with the linked entities' names blanked out."""
     chars = list(question)
     for start, end in spans:
@@ -705,7 +706,7 @@ def mentioned_classes(
 ) -> tuple[str, ...]:
     """Classes the question names by a label or altLabel ("which country", "어느 나라"); ``taken``
     words belong to a longer property name ("chief technology officer" is not "technology")."""
-    masked = _mask(question, spans)
+    masked = mask(question, spans)
     words = set(content_words(masked)) - set(taken)
     ko = _ko_key(masked)
     # a one-syllable class word with its particle ("주는", "주(州)는"), not an adverb ending in
@@ -734,8 +735,24 @@ def mentioned_classes(
             for o in hits
         )
     ]
+    hits = [c for c in hits if not _modifies_another(c, hits, masked, words)]
     # the most specific mention wins: "which province ... place" keeps Province
     return tuple(c for c in hits if not any(o != c and c in class_ancestors(o) for o in hits))
+
+
+def _modifies_another(cls: str, hits: Sequence[str], masked: str, words: set[str]) -> bool:
+    """Whether every English word naming ``cls`` sits right before a word naming another of the
+    ``hits``: in a compound the last noun is the head ("a state school" is a school, not a state;
+    "city district" names the district)."""
+    by_name = {c.name: c for c in class_names()}
+    own = by_name[cls].names_en
+    if any(len(n) > 1 and all(w in words for w in n) for n in own):
+        return False
+    single = {n[0] for n in own if len(n) == 1 and n[0] in words}
+    heads = {w for o in hits if o != cls for n in by_name[o].names_en for w in n}
+    tokens = [stem(m.group(0)) for m in _WORD.finditer(masked) if not has_hangul(m.group(0))]
+    at = [i for i, t in enumerate(tokens) if t in single]
+    return bool(at) and all(i + 1 < len(tokens) and tokens[i + 1] in heads for i in at)
 
 
 def _type_bonus(prop_name: str, types: Sequence[str]) -> float:
@@ -875,7 +892,7 @@ def applies_to(prop_name: str, entity_classes: Iterable[str]) -> bool:
 
 def leftover_words(question: str, spans: Iterable[tuple[int, int]]) -> str:
     """The asked words: the question without entity names, question words and stopwords."""
-    masked = _mask(question, spans)
+    masked = mask(question, spans)
     words: list[str] = []
     for match in _WORD.finditer(masked):
         word = match.group(0)
@@ -1170,7 +1187,7 @@ class IntentReader:
     ) -> Intent:
         """The intent of ``question``; ``spans`` are the linked entities' character spans."""
         text = " ".join(nfc(question).split())
-        masked = _mask(text, spans)
+        masked = mask(text, spans)
         ordered_words = content_words(masked)
         words = set(ordered_words)
         if _COUNT_WORDS.search(masked):  # "how many ships" says "number of ships"
@@ -1179,9 +1196,14 @@ class IntentReader:
         types = asked_types(text)
         when = "when" in types or asks_when(text)
         year_given = bool(_YEAR_GIVEN.search(text))  # "what volume did it move in 2024": not its year
-        if not types and any(is_place_class(c) for c in entity_classes) and len(entity_classes) > 1:
+        if (
+            not types
+            and any(is_place_class(c) for c in entity_classes)
+            and len(entity_classes) > 1
+            and not has_question_word(text)
+        ):
             # a named place beside the subject: "is X in Y", "X는 Y에 있나요" (with a question word of
-            # its own, "who heads the unit in Rotterdam", the place only says which unit)
+            # its own, "what care does the clinic in Fukuoka give", the place only says which clinic)
             types = ("where",)
         classes = mentioned_classes(text, spans, _long_name_words(words))
         if not classes and (which := word_after_which(masked)):

@@ -29,11 +29,26 @@ _KO_WH = (
 )
 
 
+_WH_EN = re.compile(r"\b(?:what|which|who|whom|whose|where|when|how|why)\b", re.IGNORECASE)
+
+
+def has_question_word(question: str) -> bool:
+    """Whether the question has a wh-word of its own ("what kind of care ...", "어떤 진료")."""
+    if question_lang(question) == "ko":
+        return any(word in question for word in _KO_WH)
+    return bool(_WH_EN.search(question))
+
+
 def is_polar(question: str, lang: str) -> bool:
     """Whether a question asks yes or no (not "A or B?", not a wh-question)."""
     if lang == "ko":
         return question.rstrip().endswith("?") and not any(word in question for word in _KO_WH)
     return bool(_POLAR_EN.match(question)) and not _CHOICE_EN.search(question)
+
+
+def is_choice_question(question: str) -> bool:
+    """Whether an English question offers alternatives in a yes/no frame ("Is it public or private?")."""
+    return bool(_POLAR_EN.match(question)) and bool(_CHOICE_EN.search(question))
 
 
 def is_polar_question(question: str) -> bool:

@@ -37,11 +37,14 @@ from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.encoders import question_encoders
 from retriever.errors import RetrieverError
 from retriever.intent import (
+    NAME_MATCH,
     STOPWORDS_EN,
+    STOPWORDS_KO,
     Intent,
     IntentReader,
     applies_to,
     korean_place_names,
+    mask,
     mentioned_classes,
     named_site_classes,
     names_a_site,
@@ -50,10 +53,11 @@ from retriever.intent import (
 )
 from retriever.linking import EntityLink, build_alias_index, link_entities
 from retriever.place_words import place_of
-from retriever.polar import is_polar_question
+from retriever.polar import is_choice_question, is_polar_question
 from retriever.ranking import Signals, boosts, score
 from retriever.reference import referenced_instances
 from retriever.threads import one_thread
+from retriever.value_words import asked_words, property_by_value
 from retriever.verbalise import companions_of, verbalise
 
 EXPANSION_FACTOR = 0.9  # an entity reached from a linked one scores a little below it
@@ -243,6 +247,37 @@ class Retriever:
                     known.add(other)
                     out.append(self._reached(other, entity.score, entity.id))
         return out
+
+    def _asked_by_value(
+        self, question: str, spans: list[tuple[int, int]], entities: list[LinkedEntity], intent: Intent
+    ) -> Intent:
+        """When no property is named outright, the one whose value about a named thing holds the
+        word the question asks about (:mod:`retriever.value_words`); the named things first, then
+        their neighbours ("is there a hosted version of its software": its products)."""
+        if not entities or (intent.confidence >= NAME_MATCH and not intent.unsupported_attributes):
+            return intent
+        stopwords = STOPWORDS_KO if detect_lang(question) == "ko" else STOPWORDS_EN
+        yes_no = is_polar_question(question) or is_choice_question(question)
+        words = asked_words(question, mask(question, spans), yes_no, stopwords)
+        if not words:
+            return intent
+        named = [e.id for e in entities if e.via is None]
+        near = [e.id for e in entities if e.via is not None] + [
+            f.object
+            for i in (j for n in named for j in self._by_entity.get(n, ()))
+            if (f := self.facts[i]).subject in named
+            and not f.object_is_literal
+            and f.predicate != "type"
+            and not is_place_class(self.classes.get(f.object))
+        ]
+        for ids in (named, list(dict.fromkeys(near))):
+            facts = [
+                self.facts[i] for n in ids for i in self._by_entity.get(n, ()) if self.facts[i].subject == n
+            ]
+            asked = property_by_value(words, facts, stopwords)
+            if asked is not None:
+                return replace(intent, predicates={asked: 1.0}, unsupported_attributes=(), answer_classes=())
+        return intent
 
     def _reached(self, entity_id: str, score: float, via: str) -> LinkedEntity:
         """An entity the question reaches through ``via``, scored a little below it."""
@@ -537,11 +572,13 @@ class Retriever:
         entities = self._named_by_class(expanded, links, question)  # "the company that makes X"
         entities = self._named_by_class_alone(entities, question)  # "when was the company founded"
         described = frozenset(e.id for e in entities) - {e.id for e in expanded}
+        spans = [
+            with_title(question, link.start, link.end, self.classes.get(link.entity_id)) for link in links
+        ]
         intent = self.intent_reader.read(
-            question,
-            [with_title(question, link.start, link.end, self.classes.get(link.entity_id)) for link in links],
-            [self.classes[e.id] for e in entities if e.id in self.classes],
+            question, spans, [self.classes[e.id] for e in entities if e.id in self.classes]
         )
+        intent = self._asked_by_value(question, spans, entities, intent)
         named = tuple(
             name
             for name in unknown_names(question, links)

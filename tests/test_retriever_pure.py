@@ -408,3 +408,30 @@ def test_a_rare_partial_alias_links_in_any_case_an_everyday_one_only_as_written(
     assert [link.entity_id for link in link_entities("how many students go to hanbit?", index)] == ["Hanbit"]
     assert not link_entities("how does fusion work?", index)
     assert [link.entity_id for link in link_entities("How fast is Fusion?", index)] == ["SolverXFusion"]
+
+
+def test_the_asked_word_in_one_propertys_value_names_that_property() -> None:
+    """ "what kind of care" asks the property whose value holds "care"; in a yes/no or either-or
+    question every content word counts, a word many values share counting less; a tie names none."""
+    from retriever.intent import STOPWORDS_EN, STOPWORDS_KO
+    from retriever.value_words import asked_words, property_by_value
+
+    def text(p: str, value: str, lang: str = "en") -> Fact:
+        return Fact("Clinic", p, value, object_is_literal=True, lang=lang)
+
+    facts = [
+        text("focus", "health screening and outpatient care"),
+        text("kind", "non-profit hospital network"),
+        text("motto", "care for every port"),
+        text("focus", "외래 진료", "ko"),
+    ]
+    assert asked_words("What kind of care is given?", "What kind of care is given?", False, STOPWORDS_EN) == (
+        "care",
+    )
+    assert asked_words("Who founded it?", "Who founded it?", False, STOPWORDS_EN) == ()
+    polar = asked_words("Is it a for-profit company?", "Is it a for-profit company?", True, STOPWORDS_EN)
+    assert property_by_value(polar, facts, STOPWORDS_EN) == "kind"
+    assert property_by_value(["outpati", "care"], facts, STOPWORDS_EN) == "focus"  # care is shared
+    assert property_by_value(["care"], facts, STOPWORDS_EN) is None  # focus and motto tie
+    ko = asked_words("어떤 진료를 받을 수 있나요?", "어떤 진료를 받을 수 있나요?", False, STOPWORDS_KO)
+    assert ko == ("진료",) and property_by_value(ko, facts, STOPWORDS_KO) == "focus"
