@@ -63,9 +63,20 @@ def numeric_properties() -> frozenset[str]:
 
 
 @cache
+def placing_properties() -> frozenset[str]:
+    """Location properties the place hierarchy carries further: the hierarchy itself and those in a
+    property chain (``locatedIn``), not a place-valued attribute outside every chain (a person's
+    nationality, a ship's flag state)."""
+    in_chains = {name for p in PROPERTIES for pair in p.chains for name in (p.name, *pair)}
+    return frozenset(n for n in location_properties() if n in in_chains or n == hierarchy_property())
+
+
+@cache
 def site_properties() -> frozenset[str]:
     """Object properties to a non-place class whose members can be located (offices, facilities):
-    the first link of a chain ending in a location property, or a property into a located class."""
+    the first link of a chain ending in a location property, or a property into a class the place
+    hierarchy locates. Not the way back from a site to its owner (the inverse of a site link), and
+    not into a class placed only by a property outside every chain (a person's nationality)."""
     chained = {
         first
         for p in PROPERTIES
@@ -75,15 +86,26 @@ def site_properties() -> frozenset[str]:
     located = {
         cls
         for p in PROPERTIES
-        if p.name in location_properties() and p.domain
+        if p.name in placing_properties() and p.domain
         for cls in CLASS_BY_NAME
         if p.domain in class_ancestors(cls)
     }
-    return frozenset(chained) | frozenset(
+    into_located = {
         p.name
         for p in PROPERTIES
         if p.kind == "object" and p.range in located and not is_place_class(p.range) and p.range != p.domain
-    )
+    }
+    links = chained | into_located
+
+    def fanout(name: str) -> int:  # how many site links leave the property's domain
+        domain = PROPERTY_BY_NAME[name].domain
+        return sum(1 for other in links if PROPERTY_BY_NAME[other].domain == domain)
+
+    def way_back(name: str) -> bool:  # "operated by" beside "operates": the owner has more sites
+        inverse = PROPERTY_BY_NAME[name].inverse
+        return name not in chained and inverse in links and fanout(name) < fanout(inverse)
+
+    return frozenset(name for name in links if not way_back(name))
 
 
 @cache

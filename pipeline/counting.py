@@ -19,7 +19,7 @@ from ontology.roles import hierarchy_property, is_place_class, location_properti
 from ontology.schema import CLASS_BY_NAME, PROPERTY_BY_NAME, class_ancestors
 from pipeline.grounding import Grounding
 from pipeline.prompt import Lang
-from retriever.intent import asked_types
+from retriever.intent import asked_types, named_site_classes
 
 _COUNT_EN = re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE)
 _COUNT_KO = "몇"
@@ -133,11 +133,17 @@ def count_asked(grounding: Grounding, question: str = "") -> Count | None:
     if not is_place_class(cls) and _stored_number(grounding, subject):
         return None  # "how many people": the headcount; "how many countries" is always counted
     predicates = _predicates(grounding, cls)
-    # a place class: where the subject is, and where each of its sites is
-    sites = {f.subject for f in grounding.site_facts} if is_place_class(cls) else set()
+    # a place class: where the subject is, and where each of its sites is; where the question names
+    # the kind of site ("in how many countries does it run a museum"), only where those sites are
+    named = named_site_classes(question) if is_place_class(cls) else frozenset()
+    sites = {
+        f.subject
+        for f in grounding.site_facts
+        if is_place_class(cls) and (not named or named & set(class_ancestors(grounding.cls(f.subject))))
+    }
     members: dict[str, Fact] = {}
     for fact in (*grounding.facts, *grounding.subject_facts, *grounding.site_facts):
-        if (fact.subject != subject and fact.subject not in sites) or fact.object_is_literal:
+        if fact.object_is_literal or not ((fact.subject == subject and not named) or fact.subject in sites):
             continue
         if predicates is not None and fact.predicate not in predicates:
             continue

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from kg.facts import Fact
-from ontology.roles import hierarchy_property, location_properties, place_class
+from ontology.roles import hierarchy_property, location_properties, place_class, placing_properties
 from ontology.schema import PROPERTY_BY_NAME
 from pipeline.grounding import Grounding
 from pipeline.verify import PRIMARY_SHARE, entity_kind, focus_sites
@@ -99,10 +99,25 @@ def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
     """The location properties a yes/no question asks: those asked nearly as strongly as the
     strongest; a place reached through an asked link ("is any of its sites in P": the chain
     ``hasSite o locatedIn``) before the subject's own; a named office is simply located."""
+    weights = grounding.intent_weights
     if sites:  # an office is located somewhere; only a company "has an office in"
         classes = [grounding.cls(site) for site in sites]
-        return [p for p in place_predicates() if applies_to(p, classes)][:1] or place_predicates()[:1]
-    weights = grounding.intent_weights
+        applying = [p for p in place_predicates() if applies_to(p, classes)]
+        # the one asked ("its home port"), else one the place hierarchy carries (not its flag state)
+        applying.sort(key=lambda p: (-weights.get(p, 0.0), p not in placing_properties()))
+        chosen = (applying or place_predicates())[:1]
+        # and the places it leads to up the hierarchy: its super-property or a chain starting with it
+        # ("home area" = home port, then the port's country)
+        return chosen + [
+            p
+            for p in place_predicates()
+            if chosen
+            and p not in chosen
+            and (
+                PROPERTY_BY_NAME[chosen[0]].parent == p
+                or any(first == chosen[0] for first, _ in PROPERTY_BY_NAME[p].chains)
+            )
+        ]
     strongest = max(weights.values(), default=0.0)
     through = [
         p

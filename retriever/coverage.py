@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 
 from kg.facts import Fact
 from ontology.roles import is_place_class, location_properties, site_classes
-from ontology.schema import CLASS_BY_NAME
+from ontology.schema import CLASS_BY_NAME, class_ancestors
 from retriever.intent import Intent
 from retriever.linking import EntityLink
 
@@ -23,10 +23,21 @@ def site_places_of(facts: Iterable[Fact], site_ids: Iterable[str]) -> set[str]:
     }
 
 
-def site_in(place: str, lang: str) -> str:
+def site_class(named: Iterable[str] = ()) -> str | None:
+    """The site class a question means: the most specific one it names ("a gallery"), else the
+    most general site class (the one most site classes descend from)."""
+    sites = site_classes()
+    mentioned = [c for c in sorted(named) if c in sites]
+    specific = [c for c in mentioned if not any(o != c and c in class_ancestors(o) for o in mentioned)]
+    if specific:
+        return specific[0]
+    return max(sorted(sites), key=lambda c: sum(c in class_ancestors(o) for o in sites), default=None)
+
+
+def site_in(place: str, lang: str, named: Iterable[str] = ()) -> str:
     """ "office in Japan" / "Japan 사무소", with the ontology's label of the site class."""
-    site = sorted(site_classes())
-    cls = CLASS_BY_NAME[site[0]] if site else None
+    site = site_class(named)
+    cls = CLASS_BY_NAME[site] if site else None
     if lang == "ko":
         return f"{place} {cls.label_ko if cls else ''}".strip()
     return f"{cls.label_en if cls else 'site'} in {place}"
@@ -38,6 +49,7 @@ def unsupported_sites(
     classes: Mapping[str, str],
     places_with_site: set[str],
     lang: str = "en",
+    named: Iterable[str] = (),
 ) -> list[str]:
     """``office in X`` for each place an office is asked about that has none in the knowledge.
 
@@ -53,8 +65,8 @@ def unsupported_sites(
     spans = [(link.start, link.end, link.surface) for link in links]
     for name in intent.site_places:
         if not any(name in surface or surface in name for _, _, surface in spans):
-            out.append(site_in(name, lang))
+            out.append(site_in(name, lang, named))
     for link in links:
         if is_place_class(classes.get(link.entity_id)) and link.entity_id not in places_with_site:
-            out.append(site_in(link.label, lang))
+            out.append(site_in(link.label, lang, named))
     return list(dict.fromkeys(out))

@@ -32,6 +32,7 @@ from ontology.roles import (
     is_place_class,
     location_properties,
     numeric_properties,
+    placing_properties,
     site_classes,
     site_properties,
     temporal_properties,
@@ -855,7 +856,11 @@ def _most_general_location(entity_classes: tuple[str, ...] = ()) -> str | None:
     names = [
         p for p in sorted(location_properties()) if PROPERTY_BY_NAME[p].domain != PROPERTY_BY_NAME[p].range
     ]
-    names = [p for p in names if applies_to(p, entity_classes)] or names
+    placing = [p for p in names if p in placing_properties()]
+    applying = [p for p in names if applies_to(p, entity_classes)]
+    # a place-valued attribute of the entity (a person's nationality) is not where it is: then the
+    # broadest placing property, reached through the entity's links (the museum she works at)
+    names = [p for p in applying if p in placing] or placing or applying or names
 
     def breadth(name: str) -> tuple[int, bool]:
         domain = PROPERTY_BY_NAME[name].domain
@@ -1148,9 +1153,13 @@ class IntentReader:
             if space is not None:
                 space.warm()
 
-    def _named_elsewhere(self, words: Sequence[str], ko: str, lang: str, ko_text: str = "") -> str | None:
+    def _named_elsewhere(
+        self, words: Sequence[str], ko: str, lang: str, ko_text: str = "", counted: Iterable[str] = ()
+    ) -> str | None:
         """An inventory attribute the question names outright (all its words, or its Korean name)
-        by a longer name than any property's it names: "chief nursing officer" beats "chief"."""
+        by a longer name than any property's it names: "chief nursing officer" beats "chief". Not
+        a number of a ``counted`` class the graph counts ("in how many countries is it present")."""
+        counted_words = {w for c in class_names() if c.name in counted for n in c.names_en for w in n}
         if not self._encoders:
             return None
         present = set(words)
@@ -1170,6 +1179,8 @@ class IntentReader:
         korean_words = {strip_particle(w) for w in ko_text.split() if has_hangul(w)}
         found = None
         for key, acronym, row in _inventory_keys():
+            if not isinstance(key, str) and counted_words & set(key):
+                continue
             matched = size(key)
             whole_korean = isinstance(key, str) and key in korean_words  # "매출은" names 매출
             # an acronym the ontology does not use ("CFO") outweighs a property word as long as it
@@ -1274,7 +1285,12 @@ class IntentReader:
         ordered = dict(sorted(weights.items(), key=lambda item: -item[1]))
         unsupported: tuple[str, ...] = ()
         asked = leftover_words(text, spans)
-        named = self._named_elsewhere(ordered_words, ko, lang_of(text), masked) if entity_classes else None
+        counting = classes if _COUNT_WORDS.search(text) or "몇" in text else ()
+        named = (
+            self._named_elsewhere(ordered_words, ko, lang_of(text), masked, counting)
+            if entity_classes
+            else None
+        )
         if named:
             unsupported = (named,)  # the question names an attribute the ontology lacks
             ordered = {}

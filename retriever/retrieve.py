@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import cache, cached_property
 from pathlib import Path
@@ -32,7 +32,7 @@ from ontology.roles import (
 )
 from ontology.schema import PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 from retriever.context import Context, LinkedEntity, ScoredFact
-from retriever.coverage import site_places_of, unsupported_sites
+from retriever.coverage import site_class, site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.encoders import question_encoders
 from retriever.errors import RetrieverError
@@ -356,10 +356,18 @@ class Retriever:
             kept.append(i)
         return kept
 
-    def _site_places(self, entities: list[LinkedEntity], lang: str) -> tuple[str, ...]:
-        """Where the linked entities' sites are, as stated (not inferred), by label."""
+    def _site_places(
+        self, entities: list[LinkedEntity], lang: str, named: Iterable[str] = ()
+    ) -> tuple[str, ...]:
+        """Where the linked entities' sites are (of the kind the question names, if it names one),
+        by label."""
         owners = {e.id for e in entities}
-        sites = {site for site, owner in self._owner_of.items() if owner in owners}
+        kind = site_class(named) if named else None
+        sites = {
+            site
+            for site, owner in self._owner_of.items()
+            if owner in owners and (kind is None or kind in class_ancestors(self.classes.get(site, "")))
+        }
         where = location_properties()
         depth = self._depth
         places = [
@@ -598,7 +606,8 @@ class Retriever:
             )
         else:  # "SolverX's Series A": a named thing the knowledge does not contain
             strangers = named
-        absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang)
+        site_words = named_site_classes(question)
+        absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang, site_words)
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
         entities = self._site_by_place(entities, links, intent, question)  # the named site first:
@@ -626,7 +635,7 @@ class Retriever:
             unsupported_attributes=tuple(unsupported),
             unsupported_kinds=tuple(unsupported.values()),
             unknown_entities=strangers,
-            known_sites=self._site_places(entities, lang) if absent else (),
+            known_sites=self._site_places(entities, lang, site_words) if absent else (),
             facts=tuple(ranked),
             labels={eid: self.labels[eid] for eid in shown if eid in self.labels},
             companions=self.companions,

@@ -86,10 +86,24 @@ CASES = {
         # a yes/no fact asked most strongly; the location read beside it ("sit in") is no "where"
         ("Can cargo sit in the Gdansk warehouse under bond?", "bonded warehouse: yes"),
     ],
+    KESTREL: [
+        # her nationality is unknown, and a nationality is no "where": the museum she works at
+        ("What country is the curator Kang Minseo based in?", "South Korea"),
+        # a continent the knowledge lacks holds none of its galleries; the places of its galleries
+        ("Does the foundation have a gallery in Oceania?", "no gallery in Oceania; it has them only in France"),
+        # only the countries of the sites of the kind named (not the headquarters in Edinburgh)
+        ("How many countries does Kestrel have museums in?", "3 countries"),
+        # a number of countries is counted, though the attribute inventory has "number of countries"
+        ("In how many countries is Kestrel present?", "5 countries"),
+    ],
 }
+CASES[NORDLYS].append(
+    # the home port's country, up the place hierarchy (Incheon -> South Korea), not the port alone
+    ("Is the home port of the Nordlys Polaris in Korea?", "Yes.")
+)
 
 
-@pytest.mark.parametrize("folder", list(CASES), ids=["hanbit", "harbor", "nordlys"])
+@pytest.mark.parametrize("folder", list(CASES), ids=["hanbit", "harbor", "nordlys", "kestrel"])
 def test_generic_readings_on_unseen_knowledges(folder: Path) -> None:
     questions = [question for question, _ in CASES[folder]]
     for (question, expected), answer in zip(CASES[folder], graph_answers(folder, questions), strict=True):
@@ -115,3 +129,22 @@ def test_a_class_word_two_classes_share_goes_to_the_one_whose_label_has_it() -> 
     assert result.returncode == 0, result.stderr[-2000:]
     # "a state university" is a university: in a compound the last noun is the head
     assert result.stdout.split() == ["('Campus',", "'Province')", "('Country',)", "('University',)"]
+
+
+def test_sites_are_what_an_owner_has_not_its_people_or_the_owner_itself() -> None:
+    """Kestrel's ontology links a foundation to its venues both ways ("operates" / "operated by")
+    and gives people a nationality: the venues are sites; the foundation (reached back from a
+    venue) and people (placed only by their nationality, outside every chain) are not."""
+    code = "import json; from ontology.roles import site_classes as s; print(json.dumps(sorted(s())))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "AXLAB_KNOWLEDGE": str(KESTREL)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    sites = set(json.loads(result.stdout))
+    assert {"Museum", "Gallery", "Venue", "HeadquartersBuilding"} <= sites
+    assert not {"Foundation", "Person", "Curator", "Artist"} & sites
