@@ -435,3 +435,14 @@ def test_the_asked_word_in_one_propertys_value_names_that_property() -> None:
     assert property_by_value(["care"], facts, STOPWORDS_EN) is None  # focus and motto tie
     ko = asked_words("어떤 진료를 받을 수 있나요?", "어떤 진료를 받을 수 있나요?", False, STOPWORDS_KO)
     assert ko == ("진료",) and property_by_value(ko, facts, STOPWORDS_KO) == "focus"
+
+
+def test_an_inflected_verb_names_its_agent_noun() -> None:
+    """ "who manages it" asks its manager, "who directs it" its director; a bare noun ("outside
+    work") and a stopword name none."""
+    from retriever.intent import _agent_nouns
+
+    assert "manager" in _agent_nouns("Who manages the depot?")
+    assert "director" in _agent_nouns("Who directs the museum?")
+    assert not _agent_nouns("What are her hobbies outside work?") & {"worker", "workor"}
+    assert _agent_nouns("Is it?") == set()

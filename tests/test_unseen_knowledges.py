@@ -67,12 +67,17 @@ CASES = {
         # "state" modifies "university" (the head noun): no province is asked; "private" is in
         # the value of its type, so the type answers the either-or question
         ("Is Hanbit a state university or a private one?", "private research university"),
+        # a when-question whose strongest property holds no time: the time it asks is not known
+        # (the year a campus opened, which any when-question brings up, is not what it asks)
+        ("When did Moon Seyoung become president?", "I don't know"),
     ],
     HARBOR: [
         # the asked word is in the value of one property of the named clinic (its focus area)
         ("What kind of patients does the Fukuoka clinic look after?", "international patients"),
         # "for-profit" shares "profit" with its type, 'non-profit hospital network'
         ("Is Harbor Health a for-profit business?", "non-profit"),
+        # ... unless its second part asks that time
+        ("Is the Busan Medical Center JCI accredited, and since when?", "2016"),
     ],
     NORDLYS: [
         # "how many ships" says "number of ships" (the fleet size), not a number of its terminals
@@ -90,17 +95,24 @@ CASES = {
         # her nationality is unknown, and a nationality is no "where": the museum she works at
         ("What country is the curator Kang Minseo based in?", "South Korea"),
         # a continent the knowledge lacks holds none of its galleries; the places of its galleries
-        ("Does the foundation have a gallery in Oceania?", "no gallery in Oceania; it has them only in France"),
+        (
+            "Does the foundation have a gallery in Oceania?",
+            "no gallery in Oceania; it has them only in France",
+        ),
         # only the countries of the sites of the kind named (not the headquarters in Edinburgh)
         ("How many countries does Kestrel have museums in?", "3 countries"),
         # a number of countries is counted, though the attribute inventory has "number of countries"
         ("In how many countries is Kestrel present?", "5 countries"),
+        # "since" belongs to the question word, not to the founding year's altLabel "since"
+        ("Since when has the Busan museum been open?", "2011"),
     ],
 }
-CASES[NORDLYS].append(
+CASES[NORDLYS] += [
     # the home port's country, up the place hierarchy (Incheon -> South Korea), not the port alone
-    ("Is the home port of the Nordlys Polaris in Korea?", "Yes.")
-)
+    ("Is the home port of the Nordlys Polaris in Korea?", "Yes."),
+    # "manages" asks its manager, whom the knowledge does not name (not where the depot is)
+    ("Who manages the container depot in Durban?", "no information about its site manager"),
+]
 
 
 @pytest.mark.parametrize("folder", list(CASES), ids=["hanbit", "harbor", "nordlys", "kestrel"])
