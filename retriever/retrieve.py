@@ -52,6 +52,7 @@ from retriever.intent import (
     with_title,
 )
 from retriever.linking import EntityLink, build_alias_index, link_entities
+from retriever.parts import asks_two_things
 from retriever.place_words import place_of
 from retriever.polar import is_choice_question, is_polar_question
 from retriever.ranking import Signals, boosts, score
@@ -247,6 +248,32 @@ class Retriever:
                     known.add(other)
                     out.append(self._reached(other, entity.score, entity.id))
         return out
+
+    def _asked_by_link(self, question: str, entities: list[LinkedEntity], intent: Intent) -> Intent | None:
+        """A yes/no question naming two things, neither a place, that a fact links: that fact's
+        property is asked, whatever the question's words read as ("Can Fusion be used for heat
+        transfer?", "Does Fusion handle structural analysis?": Fusion covers it)."""
+        top = next(iter(intent.predicates), None)
+        if not is_polar_question(question) or asks_two_things(question, detect_lang(question)):
+            return None
+        if top in location_properties() or "where" in intent.cues:  # "is its office in P": a place
+            return None
+        named = {e.id for e in entities if e.via is None and not is_place_class(self.classes.get(e.id))}
+        if len(named) < 2:
+            return None
+        linking = [
+            fact.predicate
+            for n in sorted(named)
+            for i in self._by_entity.get(n, ())
+            if (fact := self.facts[i]).subject == n
+            and not fact.object_is_literal
+            and fact.predicate != "type"
+            and fact.object in named - {n}
+        ]
+        if not linking:
+            return None
+        best = max(linking, key=lambda p: intent.predicates.get(p, 0.0))  # the one asked, if any
+        return replace(intent, predicates={best: 1.0}, unsupported_attributes=(), answer_classes=())
 
     def _asked_by_value(
         self, question: str, spans: list[tuple[int, int]], entities: list[LinkedEntity], intent: Intent
@@ -586,7 +613,9 @@ class Retriever:
         intent = self.intent_reader.read(
             question, spans, [self.classes[e.id] for e in entities if e.id in self.classes]
         )
-        intent = self._asked_by_value(question, spans, entities, intent)
+        intent = self._asked_by_link(question, entities, intent) or self._asked_by_value(
+            question, spans, entities, intent
+        )
         named = tuple(
             name
             for name in unknown_names(question, links)

@@ -70,6 +70,8 @@ CASES = {
         # a when-question whose strongest property holds no time: the time it asks is not known
         # (the year a campus opened, which any when-question brings up, is not what it asks)
         ("When did Moon Seyoung become president?", "I don't know"),
+        # a yes/no question naming two things one fact links: that fact, whatever the verb
+        ("Does Hanbit cooperate with Leipzig University?", "Yes. Hanbit University is a partner of"),
     ],
     HARBOR: [
         # the asked word is in the value of one property of the named clinic (its focus area)
