@@ -25,12 +25,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from kg.facts import Fact
-from ontology.roles import is_place_class, location_properties, place_class, site_classes, site_properties
+from ontology.roles import (
+    is_place_class,
+    location_properties,
+    place_class,
+    site_classes,
+    site_properties,
+    temporal_properties,
+)
 from ontology.schema import CLASSES, PROPERTIES, PROPERTY_BY_NAME, class_ancestors
 from pipeline.answering import answering_facts
 from pipeline.counting import count_asked
 from pipeline.exclusion import excluded
 from pipeline.grounding import Grounding
+from retriever.intent import asks_when
 from retriever.polar import is_polar
 
 ClaimStatus = Literal["supported", "unsupported", "contradicted"]
@@ -335,6 +343,8 @@ def target_facts(grounding: Grounding) -> list[Fact]:
             and is_place_class(grounding.entities[f.object].cls)
         ]
         specific = places or specific
+    if grounding.question and asks_when(grounding.question):  # "when": a time, not the round itself
+        specific = [f for f in specific if f.predicate in temporal_properties()] or specific
     wanted = set(grounding.answer_classes)
     if wanted:
         of_class = [

@@ -53,6 +53,7 @@ CLASS_BONUS = 0.35  # the question names the class of the property's values ("wh
 OFF_DOMAIN = 0.6  # factor for a property that cannot apply to any linked entity
 ONE_HOP = 0.9  # ... that applies to what a linked entity links to (the year of a company's round)
 TYPE_MISMATCH = 0.7
+WEAK_TIME = 0.5  # a time property this near by meaning, beside a named relation, is not asked
 GIVEN_YEAR = 0.5  # a time property when the question states a year and asks no time
 REFINED_PARENT = 0.7  # a super-property when its sub-property is named ("flagship product": not any product)
 THROUGH_SHARE = 1.05  # the value's property, reached through the matched link, leads just ahead of it  # ... whose values are not of the kind the question word asks for
@@ -618,6 +619,29 @@ def _agent_nouns(text: str) -> set[str]:
         if len(base) >= 4:
             out |= {stem(base + "er"), stem(base + "or")}
     return out
+
+
+def _time_of_a_named_relation(
+    top: str, words: set[str], entity_classes: Sequence[str], semantic: Mapping[str, float]
+) -> bool:
+    """Whether a when-question names a relation that holds no time and its time property only
+    came up as a time ("when did she take over as CEO": CEO is named; her birth year, barely near
+    by meaning, is not what is asked). A word naming a named thing's class is no relation: "its
+    Series B financing" is the round, whose year answers."""
+    kinds = {w for c in class_names() if c.name in entity_classes for n in c.names_en for w in n}
+    named = any(
+        p.name not in temporal_properties() and _name_score(p.names_en, (), words - kinds, "") >= NAME_MATCH
+        for p in profiles()
+    )
+    if not named or own_name(top, words) >= NAME_MATCH:
+        return False
+    return semantic.get(top, 0.0) < WEAK_TIME
+
+
+def own_name(prop: str, words: set[str]) -> float:
+    """How well ``prop``'s English names match ``words`` (:func:`_name_score`)."""
+    profile = next((p for p in profiles() if p.name == prop), None)
+    return _name_score(profile.names_en, (), words, "") if profile else 0.0
 
 
 def _long_name_words(words: set[str]) -> set[str]:
@@ -1355,7 +1379,10 @@ class IntentReader:
             asks_when(text)
             and entity_classes
             and ordered
-            and next(iter(ordered)) not in temporal_properties()
+            and (
+                next(iter(ordered)) not in temporal_properties()
+                or _time_of_a_named_relation(next(iter(ordered)), words, entity_classes, semantic)
+            )
             and not (
                 asks_two_things(text, lang_of(text)) and any(p in temporal_properties() for p in ordered)
             )

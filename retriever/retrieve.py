@@ -43,6 +43,8 @@ from retriever.intent import (
     Intent,
     IntentReader,
     applies_to,
+    class_names,
+    content_words,
     korean_place_names,
     mask,
     mentioned_classes,
@@ -444,6 +446,55 @@ class Retriever:
             out += [e for e in self._site_in(places, entities, question) if e.id not in known]
         return out
 
+    def _site_by_word(self, entities: list[LinkedEntity], intent: Intent, masked: str) -> list[LinkedEntity]:
+        """Where a location is asked of an owner, its site that the question names (linked, or by a
+        word only that site's names hold: "where does Harbor Health carry out its research": its
+        research institute) is the subject; the owner stays, reached from it. ``masked`` is the
+        question with the linked names blanked ("Is its office in Palo Alto in Europe": Europe
+        names a place, not the European office)."""
+        top = next(iter(intent.predicates), None)
+        located = top in location_properties() or "where" in intent.cues
+        if not located and not any(is_place_class(c) for c in intent.answer_classes):
+            return entities
+        if "how_many" in intent.cues:  # "in how many countries does it have sites": all of them
+            return entities
+        words = set(content_words(masked))
+        out = list(entities)
+        for owner in [e for e in entities if e.via is None]:
+            sites = sorted(site for site, o in self._owner_of.items() if o == owner.id)
+            named = [e.id for e in entities if e.via is None and e.id in sites]
+            if not named:  # not the owner's name, nor a class word two of its sites share ("its sites")
+                shared = self._shared_class_words([self.classes.get(s, "") for s in sites])
+                asked = words - self._words_of(owner.id) - shared
+                named = [s for s in sites if asked & self._words_of(s)]
+            if len(named) != 1:
+                continue
+            site = named[0]
+            out = [e for e in out if e.id != site]
+            out = [replace(e, via=site) if e.id == owner.id else e for e in out]
+            out.insert(
+                0, LinkedEntity(site, self._label(site, "en"), self._label(site, "ko"), owner.score, "")
+            )
+        return out
+
+    @staticmethod
+    def _shared_class_words(classes: list[str]) -> set[str]:
+        """The stemmed words of the names of each class two or more of ``classes`` are (or descend from)."""
+        return {
+            w
+            for c in class_names()
+            if sum(c.name in class_ancestors(k) for k in classes if k) >= 2
+            for name in c.names_en
+            for w in name
+        }
+
+    def _words_of(self, entity_id: str) -> set[str]:
+        """The stemmed English words of an entity's label and aliases."""
+        entity = self.entities.get(entity_id)
+        if entity is None:
+            return set()
+        return {w for name in (entity.label.en, *entity.aliases.en) for w in content_words(name)}
+
     def _adjectival_places(self, question: str, links: list[EntityLink]) -> set[str]:
         """Places named right before a site word: "the Rotterdam hospital", "the Dutch hospital"."""
         found = {
@@ -639,6 +690,7 @@ class Retriever:
         absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang, site_words)
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
+        entities = self._site_by_word(entities, intent, mask(question, spans))  # "where does it do research"
         entities = self._site_by_place(entities, links, intent, question)  # the named site first:
         entities = self._through(entities, intent, question)  # its owner is then reached from it
         candidates = self._candidates(entities, intent, lang) if entities else []
