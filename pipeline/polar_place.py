@@ -63,9 +63,11 @@ def _named_after(question: str, names: Iterable[str], prepositions: str) -> bool
     )
 
 
-def _asks_location(grounding: Grounding) -> bool:
+def _asks_location(grounding: Grounding, share: float = 1.0) -> bool:
+    """Whether a location property is asked most strongly (or at least ``share`` of the strongest)."""
     weights = grounding.intent_weights
-    return bool(weights) and max(weights, key=lambda p: weights[p]) in location_properties()
+    top = max(weights.values(), default=0.0)
+    return bool(weights) and any(w >= share * top for p, w in weights.items() if p in location_properties())
 
 
 def _named_as_place(grounding: Grounding, entity_id: str) -> bool:
@@ -138,7 +140,7 @@ def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
 def unlinked_place(grounding: Grounding) -> str | None:
     """A name the knowledge does not have, asked as the place ("Is SolverX in France?",
     "솔버엑스는 프랑스에 있나요?"), when a location property is what the question asks most strongly."""
-    if not _asks_location(grounding):
+    if not _asks_location(grounding, PRIMARY_SHARE):  # "does it fly anywhere in P": to a destination
         return None
     if grounding.question_lang == "ko":
         return next((name for name in grounding.unknown_entities if f"{name}에" in grounding.question), None)

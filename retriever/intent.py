@@ -891,7 +891,7 @@ def _through_the_value(
 
 
 @cache
-def _most_general_location(entity_classes: tuple[str, ...] = ()) -> str | None:
+def most_general_location(entity_classes: tuple[str, ...] = ()) -> str | None:
     """The location property with the broadest domain (none at all is broadest), among those
     that apply to the named entities when any does; of equally broad ones, one that climbs the
     place hierarchy by a property chain."""
@@ -1311,7 +1311,7 @@ class IntentReader:
         place_asked = [c for c in classes if is_place_class(c)]
         if place_asked:  # "which country ...": a location question whose answer is of that class
             top = max(scores.values(), default=1.0)
-            general = _most_general_location(tuple(entity_classes))
+            general = most_general_location(tuple(entity_classes))
             for name in location_properties():
                 prop = PROPERTY_BY_NAME[name]
                 if prop.domain == prop.range:

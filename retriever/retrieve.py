@@ -48,6 +48,7 @@ from retriever.intent import (
     korean_place_names,
     mask,
     mentioned_classes,
+    most_general_location,
     named_site_classes,
     names_a_site,
     unknown_names,
@@ -63,6 +64,7 @@ from retriever.threads import one_thread
 from retriever.value_words import asked_words, property_by_value
 from retriever.verbalise import companions_of, verbalise
 
+BEHIND_SITE = 0.8  # the owner's own location, when the question names its site, is no longer primary
 EXPANSION_FACTOR = 0.9  # an entity reached from a linked one scores a little below it
 HOP_MIN_WEIGHT = 0.5  # follow an asked predicate's object one hop when asked at least this strongly
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
@@ -446,18 +448,21 @@ class Retriever:
             out += [e for e in self._site_in(places, entities, question) if e.id not in known]
         return out
 
-    def _site_by_word(self, entities: list[LinkedEntity], intent: Intent, masked: str) -> list[LinkedEntity]:
+    def _site_by_word(
+        self, entities: list[LinkedEntity], intent: Intent, masked: str
+    ) -> tuple[list[LinkedEntity], Intent]:
         """Where a location is asked of an owner, its site that the question names (linked, or by a
         word only that site's names hold: "where does Harbor Health carry out its research": its
         research institute) is the subject; the owner stays, reached from it. ``masked`` is the
         question with the linked names blanked ("Is its office in Palo Alto in Europe": Europe
-        names a place, not the European office)."""
+        names a place, not the European office). The site's own location property joins the asked
+        ones ("which continent is its Cebu hub on": where the airport is, not the airline's seat)."""
         top = next(iter(intent.predicates), None)
         located = top in location_properties() or "where" in intent.cues
         if not located and not any(is_place_class(c) for c in intent.answer_classes):
-            return entities
+            return entities, intent
         if "how_many" in intent.cues:  # "in how many countries does it have sites": all of them
-            return entities
+            return entities, intent
         words = set(content_words(masked))
         out = list(entities)
         for owner in [e for e in entities if e.via is None]:
@@ -467,6 +472,8 @@ class Retriever:
                 shared = self._shared_class_words([self.classes.get(s, "") for s in sites])
                 asked = words - self._words_of(owner.id) - shared
                 named = [s for s in sites if asked & self._words_of(s)]
+            if len(named) > 1:  # "its Cebu hub": of those, the ones its asked link reaches
+                named = [s for s in named if self._linked_by(owner.id, s, intent.predicates)] or named
             if len(named) != 1:
                 continue
             site = named[0]
@@ -475,7 +482,33 @@ class Retriever:
             out.insert(
                 0, LinkedEntity(site, self._label(site, "en"), self._label(site, "ko"), owner.score, "")
             )
-        return out
+            kind = [self.classes.get(site, "")]
+            where = most_general_location(tuple(kind))
+            if where and applies_to(where, kind):  # the owner's own place steps behind the site's,
+                # unless the owner is placed through this site (its head office)
+                behind = {
+                    p: round(w * BEHIND_SITE, 4) if self._placed_elsewhere(p, owner.id, site, kind) else w
+                    for p, w in intent.predicates.items()
+                    if p != where
+                }
+                intent = replace(intent, predicates={where: 1.0, **behind})
+        return out, intent
+
+    def _placed_elsewhere(self, prop: str, owner: str, site: str, kind: list[str]) -> bool:
+        """Whether ``prop`` places the owner by something other than ``site``: a location property
+        of the owner's (not the place hierarchy, not the site's own) whose chains do not start with
+        the link from the owner to this site."""
+        if prop not in location_properties() or prop == hierarchy_property() or applies_to(prop, kind):
+            return False
+        firsts = {first for first, _ in PROPERTY_BY_NAME[prop].chains}
+        return not self._linked_by(owner, site, dict.fromkeys(firsts, 1.0))
+
+    def _linked_by(self, subject: str, target: str, predicates: Mapping[str, float]) -> bool:
+        """Whether an asserted fact links ``subject`` to ``target`` by one of ``predicates``."""
+        return any(
+            (f := self.facts[i]).subject == subject and f.object == target and f.predicate in predicates
+            for i in self._by_entity.get(subject, ())
+        )
 
     @staticmethod
     def _shared_class_words(classes: list[str]) -> set[str]:
@@ -690,7 +723,7 @@ class Retriever:
         absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang, site_words)
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
-        entities = self._site_by_word(entities, intent, mask(question, spans))  # "where does it do research"
+        entities, intent = self._site_by_word(entities, intent, mask(question, spans))  # "its research"
         entities = self._site_by_place(entities, links, intent, question)  # the named site first:
         entities = self._through(entities, intent, question)  # its owner is then reached from it
         candidates = self._candidates(entities, intent, lang) if entities else []

@@ -127,6 +127,8 @@ def token_variants(word: str) -> list[str]:
     for suffix in EN_POSSESSIVES:
         if word.endswith(suffix) and len(word) > len(suffix):
             variants.append(word[: -len(suffix)])
+    if len(word) >= 5 and word.endswith("s") and not word.endswith("ss") and word[-2:-1].isalpha():
+        variants.append(word[:-1])  # a possessive typed without its apostrophe ("aurelias fleet"), a plural
     if has_hangul(word):
         for particle in KO_PARTICLES:
             if word.endswith(particle) and len(word) > len(particle):

@@ -1,4 +1,5 @@
-"""The knowledges written last, blind (a university, a shipping line, a museum foundation): each
+"""The knowledges written last, blind (a university, a shipping line, a museum foundation, an
+airline): each
 passes ``kg check`` (the CLI, as a user runs it); their graph's own answers, and Harbor Health's, (the symbolic path alone, with a model that
 says nothing, in a process of its own since a knowledge is chosen per process) read questions worded
 unlike their eval sets through the generic mechanisms."""
@@ -18,6 +19,7 @@ HANBIT = REPO / "data" / "hanbit_university"
 NORDLYS = REPO / "data" / "nordlys_shipping"
 HARBOR = REPO / "data" / "harbor_health"
 KESTREL = REPO / "data" / "kestrel_museums"
+AURELIA = REPO / "data" / "aurelia_air"
 
 _GRAPH_ANSWERS = """
 import json, sys
@@ -52,7 +54,9 @@ def graph_answers(folder: Path, questions: list[str]) -> list[str]:
     return answers
 
 
-@pytest.mark.parametrize("folder", [HANBIT, NORDLYS, KESTREL], ids=["hanbit", "nordlys", "kestrel"])
+@pytest.mark.parametrize(
+    "folder", [HANBIT, NORDLYS, KESTREL, AURELIA], ids=["hanbit", "nordlys", "kestrel", "aurelia"]
+)
 def test_kg_check_passes(folder: Path) -> None:
     result = run_cli("--knowledge", str(folder), "kg", "check", "--json", "--engine", "owlrl", timeout=300)
     assert result.returncode == 0, result.stderr
@@ -112,6 +116,14 @@ CASES = {
         # the director is named; her birth year, which only came up as a time, is not what is asked
         ("When did Park Eunji become director?", "I don't know"),
     ],
+    AURELIA: [
+        # the hub the question names by a word of its name, among the airline's sites
+        ("Which country is Aurelia's Cebu hub in?", "Philippines"),
+        # a continent the knowledge lacks, asked as where it flies to: closed world
+        ("Does Aurelia fly anywhere in North America?", "No."),
+        # a possessive typed without its apostrophe still names the airline
+        ("how many planes are in aurelias fleet?", "18 aircraft"),
+    ],
 }
 CASES[NORDLYS] += [
     # the home port's country, up the place hierarchy (Incheon -> South Korea), not the port alone
@@ -121,7 +133,7 @@ CASES[NORDLYS] += [
 ]
 
 
-@pytest.mark.parametrize("folder", list(CASES), ids=["hanbit", "harbor", "nordlys", "kestrel"])
+@pytest.mark.parametrize("folder", list(CASES), ids=["hanbit", "harbor", "nordlys", "kestrel", "aurelia"])
 def test_generic_readings_on_unseen_knowledges(folder: Path) -> None:
     questions = [question for question, _ in CASES[folder]]
     for (question, expected), answer in zip(CASES[folder], graph_answers(folder, questions), strict=True):
