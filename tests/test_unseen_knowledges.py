@@ -1,8 +1,8 @@
 """The knowledges written last, blind (a university, a shipping line, a museum foundation, an
-airline): each
-passes ``kg check`` (the CLI, as a user runs it); their graph's own answers, and Harbor Health's, (the symbolic path alone, with a model that
-says nothing, in a process of its own since a knowledge is chosen per process) read questions worded
-unlike their eval sets through the generic mechanisms."""
+airline): each passes ``kg check`` (the CLI, as a user runs it); their graph's own answers, and
+Harbor Health's (the symbolic path alone, with a model that says nothing, in a process of its own
+since a knowledge is chosen per process), read questions worded unlike their eval sets through the
+generic mechanisms."""
 
 from __future__ import annotations
 
