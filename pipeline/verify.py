@@ -286,8 +286,15 @@ def primary_facts(grounding: Grounding) -> list[Fact]:
     specific = specific_facts(grounding)
     if not grounding.intent_weights or not specific:
         return specific
-    top = max(_weight(f, grounding.intent_weights) for f in specific)
-    return [f for f in specific if _weight(f, grounding.intent_weights) >= PRIMARY_SHARE * top]
+    weights = grounding.intent_weights
+    top = max(_weight(f, weights) for f in specific)
+    primary = [f for f in specific if _weight(f, weights) >= PRIMARY_SHARE * top]
+    # the thing the question names before one reached from it ("포르투 공항 코드": the airport's
+    # code, not its airline's), when the named thing's fact is asked as strongly as any
+    named = [f for f in primary if f.subject in grounding.named]
+    if named and max(_weight(f, weights) for f in named) >= top:
+        return named
+    return primary
 
 
 def expected_kinds(grounding: Grounding) -> set[str]:

@@ -900,9 +900,11 @@ def most_general_location(entity_classes: tuple[str, ...] = ()) -> str | None:
     ]
     placing = [p for p in names if p in placing_properties()]
     applying = [p for p in names if applies_to(p, entity_classes)]
-    # a place-valued attribute of the entity (a person's nationality) is not where it is: then the
-    # broadest placing property, reached through the entity's links (the museum she works at)
-    names = [p for p in applying if p in placing] or placing or applying or names
+    first = [p for p in applying if p in placing and applies_to(p, entity_classes[:1])]
+    # the first named thing's own (where flight AU 880 lands, not its airline's seat); a place-valued
+    # attribute of the entity (a person's nationality) is not where it is: then the broadest placing
+    # property, reached through the entity's links (the museum she works at)
+    names = first or [p for p in applying if p in placing] or placing or applying or names
 
     def breadth(name: str) -> tuple[int, bool]:
         domain = PROPERTY_BY_NAME[name].domain

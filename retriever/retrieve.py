@@ -79,6 +79,21 @@ def _derived(word: str, base: str) -> bool:
     )
 
 
+_KO_TOPIC = re.compile(r"(?:은|는)(?![가-힣])")
+
+
+def _topic_first(links: list[EntityLink], question: str) -> list[EntityLink]:
+    """The links with a Korean topic (the name before 은/는: "아우렐리아가 취항하는 살 공항은", the
+    airport) first; English names keep their order."""
+    topics = [
+        link
+        for link in links
+        if _KO_TOPIC.match(question, link.end)
+        or (link.surface.endswith(("은", "는")) and not link.name.endswith(("은", "는")))
+    ]
+    return [*topics, *(link for link in links if link not in topics)] if len(topics) == 1 else links
+
+
 class GraphLike(Protocol):
     """What the retriever needs from :class:`kg.KnowledgeGraph`."""
 
@@ -188,9 +203,9 @@ class Retriever:
         self.embedder.encode_query("warm-up")
         self.intent_reader.warm()
 
-    def _expand(self, links: list[EntityLink]) -> list[LinkedEntity]:
+    def _expand(self, links: list[EntityLink], question: str = "") -> list[LinkedEntity]:
         out: dict[str, LinkedEntity] = {}
-        for link in links:
+        for link in _topic_first(links, question):
             out[link.entity_id] = LinkedEntity(
                 link.entity_id, link.label, self._label(link.entity_id, "ko"), link.score, link.surface
             )
@@ -687,7 +702,7 @@ class Retriever:
         timings["link_ms"] = _ms(t)
 
         t = time.perf_counter()
-        expanded = self._expand(links)
+        expanded = self._expand(links, question)
         entities = self._named_by_class(expanded, links, question)  # "the company that makes X"
         entities = self._named_by_class_alone(entities, question)  # "when was the company founded"
         described = frozenset(e.id for e in entities) - {e.id for e in expanded}

@@ -123,6 +123,12 @@ CASES = {
         ("Does Aurelia fly anywhere in North America?", "No."),
         # a possessive typed without its apostrophe still names the airline
         ("how many planes are in aurelias fleet?", "18 aircraft"),
+        # where the named route lands, not where its airline (reached from it) is seated
+        ("Which continent does AU 880 arrive on?", "flies to Oceania"),
+        # the Korean topic (은/는) is the subject, not the airline of the relative clause before it
+        ("아우렐리아가 운항하는 살 공항은 어느 나라에 있나요?", "카보베르데에 있다"),
+        # the named airport's code, not the code of the airline reached from it
+        ("포르투 공항 코드 알려줘", "OPO"),
     ],
 }
 CASES[NORDLYS] += [
