@@ -57,6 +57,15 @@ def temporal_properties() -> frozenset[str]:
     return frozenset(p.name for p in PROPERTIES if p.kind == "data" and p.range in TEMPORAL_RANGES)
 
 
+CLOCK_RANGES = frozenset({"time", "dateTime"})
+
+
+@cache
+def clock_properties() -> frozenset[str]:
+    """Data properties holding a time of day ("what time does it leave")."""
+    return frozenset(p.name for p in PROPERTIES if p.kind == "data" and p.range in CLOCK_RANGES)
+
+
 @cache
 def numeric_properties() -> frozenset[str]:
     return frozenset(p.name for p in PROPERTIES if p.kind == "data" and p.range in NUMERIC_RANGES)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ontology.roles import (
+    clock_properties,
     hierarchy_property,
     is_place_class,
     location_properties,
@@ -667,6 +668,15 @@ def asked_types(question: str) -> tuple[str, ...]:
     if _WHO_EN.search(text) or any(w in text for w in _WHO_KO):
         found.append("who")
     return tuple(found)
+
+
+_CLOCK = re.compile(r"\b(?:what|which) time\b|\bat what hour\b|몇\s*시(?![간대])", re.I)
+
+
+def asks_clock_time(question: str) -> bool:
+    """Whether the question asks a time of day ("what time does it leave", "몇 시에"), not a
+    duration ("몇 시간") or a year."""
+    return bool(_CLOCK.search(nfc(question)))
 
 
 _WHEN_KO_ASKED = re.compile(r"언제(?![나든])|몇\s*년(?!\s*(?:동안|째|간))|(?<![0-9])(?:연도|년도)")
@@ -1393,6 +1403,9 @@ class IntentReader:
             # only brings up, the year a campus opened, is not what it asks, unless its second part
             # asks it: "does it hold the accreditation, and since when")
             unsupported = (asked or text,)
+            ordered = {}
+        if entity_classes and asks_clock_time(text) and not clock_properties():
+            unsupported = (asked or text,)  # "what time does it leave": no property holds a time of day
             ordered = {}
         if ordered and not unsupported and (counted := uncounted_noun(masked, ordered, classes)):
             unsupported = (f"number of {counted}",)  # "how many customers": it holds their industries

@@ -446,3 +446,10 @@ def test_an_inflected_verb_names_its_agent_noun() -> None:
     assert "director" in _agent_nouns("Who directs the museum?")
     assert not _agent_nouns("What are her hobbies outside work?") & {"worker", "workor"}
     assert _agent_nouns("Is it?") == set()
+
+
+def test_a_time_of_day_is_asked_apart_from_a_year_or_a_duration() -> None:
+    from retriever.intent import asks_clock_time
+
+    assert asks_clock_time("What time does the clinic open?") and asks_clock_time("몇 시에 문을 열어요?")
+    assert not asks_clock_time("몇 시간 걸려요?") and not asks_clock_time("When was it founded?")
