@@ -35,6 +35,7 @@ from retriever.context import Context, LinkedEntity, ScoredFact
 from retriever.coverage import site_class, site_places_of, unsupported_sites
 from retriever.embedding import Embedder, Vectors, fact_embeddings
 from retriever.encoders import question_encoders
+from retriever.ends import from_to
 from retriever.errors import RetrieverError
 from retriever.intent import (
     NAME_MATCH,
@@ -509,6 +510,40 @@ class Retriever:
                 intent = replace(intent, predicates={where: 1.0, **behind})
         return out, intent
 
+    def _between_places(
+        self, entities: list[LinkedEntity], links: list[EntityLink], question: str
+    ) -> list[LinkedEntity]:
+        """ "from Gdansk to Incheon", "세부에서 오클랜드까지": the one thing linked to the first place
+        (or something in it) by one property and to the second by another (a route, a service)
+        is the subject, named by its two ends."""
+        ends = from_to(question, [(link.entity_id, link.start, link.end) for link in links], self.classes)
+        if ends is None:
+            return entities
+        start, end = ends
+        found = [
+            e
+            for e, cls in sorted(self.classes.items())
+            if not is_place_class(cls)
+            and any(a != b for a in self._reaches(e, start) for b in self._reaches(e, end))
+        ]
+        if len(found) != 1 or any(e.id == found[0] for e in entities):
+            return entities
+        thing = found[0]
+        return [LinkedEntity(thing, self._label(thing, "en"), self._label(thing, "ko"), 1.0, ""), *entities]
+
+    def _reaches(self, entity_id: str, place: str) -> set[str]:
+        """The object properties that place ``entity_id`` at ``place`` or at a place within it."""
+        out: set[str] = set()
+        for i in self._by_entity.get(entity_id, ()):
+            fact = self.facts[i]
+            if fact.subject != entity_id or fact.object_is_literal or fact.predicate == "type":
+                continue
+            if is_place_class(self.classes.get(fact.object)) and (
+                fact.object == place or self._located_in(fact.object, {place})
+            ):
+                out.add(fact.predicate)
+        return out
+
     def _placed_elsewhere(self, prop: str, owner: str, site: str, kind: list[str]) -> bool:
         """Whether ``prop`` places the owner by something other than ``site``: a location property
         of the owner's (not the place hierarchy, not the site's own) whose chains do not start with
@@ -738,6 +773,7 @@ class Retriever:
         absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang, site_words)
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
+        entities = self._between_places(entities, links, question)  # "from Gdansk to Incheon"
         entities, intent = self._site_by_word(entities, intent, mask(question, spans))  # "its research"
         entities = self._site_by_place(entities, links, intent, question)  # the named site first:
         entities = self._through(entities, intent, question)  # its owner is then reached from it

@@ -453,3 +453,22 @@ def test_a_time_of_day_is_asked_apart_from_a_year_or_a_duration() -> None:
 
     assert asks_clock_time("What time does the clinic open?") and asks_clock_time("몇 시에 문을 열어요?")
     assert not asks_clock_time("몇 시간 걸려요?") and not asks_clock_time("When was it founded?")
+
+
+def test_two_places_as_start_and_end() -> None:
+    """ "from X to Y", "between X and Y", "X에서 Y까지" give a start and an end; one place, or two
+    places not framed so, give none."""
+    from retriever.ends import from_to
+
+    classes = {"Seoul": "City", "Munich": "City", "SolverX": "Company"}
+
+    def ends(question: str, names: list[str]) -> tuple[str, str] | None:
+        spans = [(n, question.index(n), question.index(n) + len(n)) for n in names]
+        return from_to(question, spans, classes)
+
+    assert ends("How long is the flight from Seoul to Munich?", ["Seoul", "Munich"]) == ("Seoul", "Munich")
+    assert ends("Is there a route between Seoul and Munich?", ["Seoul", "Munich"]) == ("Seoul", "Munich")
+    korean = "Seoul에서 Munich까지 며칠 걸려요?"
+    assert ends(korean, ["Seoul", "Munich"]) == ("Seoul", "Munich")
+    assert ends("Is SolverX in Seoul or Munich?", ["SolverX", "Seoul", "Munich"]) is None
+    assert ends("How far is it from Seoul?", ["Seoul"]) is None

@@ -138,6 +138,9 @@ CASES[NORDLYS] += [
     ("Is the home port of the Nordlys Polaris in Korea?", "Yes."),
     # "manages" asks its manager, whom the knowledge does not name (not where the depot is)
     ("Who manages the container depot in Durban?", "no information about its site manager"),
+    # a service named by its two ends, in English and in Korean (며칠 asks a number, not yes or no)
+    ("How many days does it take to sail from Gdansk to Incheon?", "33 days"),
+    ("그단스크에서 인천까지 며칠 걸려요?", "33일"),
 ]
 
 
