@@ -1077,9 +1077,23 @@ def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
         window = _ko_key(text[m.end() : m.end() + 12])
         if any(key in window for key in words_ko) and not asks_which_place(text, m.start(1), m.group(1)):
             places.append(m.group(1))
+    for m in _KO_NOUN_BEFORE.finditer(text):  # "싱가포르 지사의 주소": a name right before a site word
+        word, following = m.group(1), m.group(2)
+        before_site = any(following.startswith(key) for key in words_ko)
+        a_name = (
+            strip_particle(word) == word  # "일본에 사무소가": the place particle's (above)
+            and not _KO_MODIFIER_END.search(word)
+            and not any(word.startswith(key) for key in words_ko)
+        )
+        if before_site and a_name and not asks_which_place(text, m.start(1), word):
+            places.append(word)
     return True, tuple(dict.fromkeys(p for p in places if p))
 
 
+_KO_NOUN_BEFORE = re.compile(r"(?<![가-힣A-Za-z0-9])([가-힣]{2,})\s+(?=([가-힣]+))")
+_KO_MODIFIER_END = re.compile(
+    r"(?:는|은|한|된|인|의|던|할|적|운|큰)$"
+)  # an adjective or a possessive, not a name
 _PROPER = re.compile(r"(?<![\w'’])([A-Z][\w&.-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w&.-]*)*)")
 
 

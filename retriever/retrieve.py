@@ -757,6 +757,9 @@ class Retriever:
         )
         if lang == "ko":
             named += tuple(n for n in korean_place_names(question, links) if n not in self._korean_text)
+            # a Korean word before a site word ("싱가포르 지사") the knowledge's Korean never uses
+            known = tuple(p for p in intent.site_places if _HANGUL.search(p) and p in self._korean_text)
+            intent = replace(intent, site_places=tuple(p for p in intent.site_places if p not in known))
         strangers: tuple[str, ...] = ()
         if not entities:
             strangers = named if intent.confidence >= 1.0 else ()

@@ -472,3 +472,11 @@ def test_two_places_as_start_and_end() -> None:
     assert ends(korean, ["Seoul", "Munich"]) == ("Seoul", "Munich")
     assert ends("Is SolverX in Seoul or Munich?", ["SolverX", "Seoul", "Munich"]) is None
     assert ends("How far is it from Seoul?", ["Seoul"]) is None
+
+
+def test_a_korean_name_right_before_a_site_word_is_the_sites_place() -> None:
+    """ "솔버엑스 도쿄 사무소": 도쿄 is where the asked office would be; an adjective ("새로운
+    사무소") or a word for "abroad" ("해외 사무소") names no place."""
+    assert site_mentions("솔버엑스 도쿄 사무소 주소 알려줘") == (True, ("도쿄",))
+    assert site_mentions("솔버엑스의 새로운 사무소는 어디에 있나요?") == (True, ())
+    assert site_mentions("솔버엑스 해외 사무소는 몇 개예요?") == (True, ())
