@@ -28,7 +28,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ontology.knowledge import Entity
-from retriever.text import EN_POSSESSIVES, compact, has_hangul, token_variants, tokenize
+from retriever.text import EN_POSSESSIVES, american, compact, has_hangul, token_variants, tokenize
 
 LABEL_SCORE = 1.0
 ALIAS_SCORE = 0.95
@@ -91,7 +91,7 @@ def common_word(word: str) -> bool:
 
 
 def _entry(entity_id: str, name: str, is_label: bool, label: str) -> AliasEntry:
-    key = compact(name)
+    key = compact(american(name))
     partial = not is_label and not has_hangul(name) and _is_partial_alias(name, label)
     strict = (len(key) <= 3 and not has_hangul(name)) or (partial and common_word(name))
     score = LABEL_SCORE if is_label else (PARTIAL_ALIAS_SCORE if partial else ALIAS_SCORE)
@@ -99,7 +99,7 @@ def _entry(entity_id: str, name: str, is_label: bool, label: str) -> AliasEntry:
         entity_id=entity_id,
         name=name,
         key=key,
-        key_cs=compact(name, casefold=False),
+        key_cs=compact(american(name), casefold=False),
         n_tokens=max(1, len(tokenize(name))),
         base_score=score,
         strict_case=strict,
@@ -186,7 +186,7 @@ def _short_words_kept(name: str, form: str) -> bool:
 
 
 def _fuzzy(form: str, n_tokens: int, index: AliasIndex) -> list[tuple[AliasEntry, float]]:
-    form_key = compact(form)
+    form_key = compact(american(form))
     if len(form_key) < 6 or not index.fuzzy_keys:
         return []
     out: list[tuple[AliasEntry, float]] = []
@@ -216,7 +216,7 @@ def _candidates(question: str, index: AliasIndex) -> list[_Candidate]:
             exact = False
             forms = _span_forms(words)
             for form in forms:
-                key, key_cs = compact(form), compact(form, casefold=False)
+                key, key_cs = compact(american(form)), compact(american(form), casefold=False)
                 for entry in index.by_key.get(key, ()):
                     if not _case_ok(entry, key_cs):
                         continue

@@ -102,6 +102,28 @@ def compact(text: str, casefold: bool = True) -> str:
     return out.casefold() if casefold else out
 
 
+# British and American spellings of one word ("programme"/"program", "centre"/"center", "flier"/
+# "flyer", "harbour"/"harbor", "organise"/"organize"): spelling, not domain
+_SPELLINGS = (
+    (re.compile(r"programme", re.I), "program"),
+    (re.compile(r"(?<=[a-z])tre(?=s?\b)", re.I), "ter"),
+    (re.compile(r"(?<=[a-z]{3})our(?=s?\b)", re.I), "or"),
+    (re.compile(r"(?<=[a-z]{2})is(e|ed|es|ing|ation)\b", re.I), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)\b", re.I), r"yz\1"),
+    (re.compile(r"flier", re.I), "flyer"),
+    (re.compile(r"catalogue", re.I), "catalog"),
+)
+
+
+def american(text: str) -> str:
+    """``text`` in American spelling, so both spellings of a name meet ("Harbour Health")."""
+    if has_hangul(text):
+        return text
+    for pattern, replacement in _SPELLINGS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 @dataclass(frozen=True)
 class Token:
     text: str

@@ -480,3 +480,13 @@ def test_a_korean_name_right_before_a_site_word_is_the_sites_place() -> None:
     assert site_mentions("솔버엑스 도쿄 사무소 주소 알려줘") == (True, ("도쿄",))
     assert site_mentions("솔버엑스의 새로운 사무소는 어디에 있나요?") == (True, ())
     assert site_mentions("솔버엑스 해외 사무소는 몇 개예요?") == (True, ())
+
+
+def test_british_and_american_spellings_of_a_name_meet() -> None:
+    """ "research centre" names the alias "research center"; spelling is normalised on both sides."""
+    from retriever.text import american
+
+    assert american("frequent flier programme") == "frequent flyer program"
+    assert american("Harbour") == "Harbor" and american("hour") == "hour"
+    links = link_entities("Where is SolverX's research centre?", INDEX)
+    assert "SolverXRnDCenter" in [link.entity_id for link in links]
