@@ -622,6 +622,32 @@ def _agent_nouns(text: str) -> set[str]:
     return out
 
 
+def _to_the_named_things_own(scores: dict[str, float], entity_classes: Sequence[str]) -> None:
+    """When the best property cannot apply to the first named thing, its namesake that can takes
+    its score ("더반 데포에는 몇 TEU": a ship's TEU capacity read off the depot is the depot's TEU
+    storage capacity): the sibling sharing a word of its English name, nearest by score."""
+    if not scores or not entity_classes:
+        return
+    top = max(scores, key=lambda p: scores[p])
+    first = entity_classes[:1]
+    if applies_to(top, first) or applies_to(top, one_hop_classes(first)):
+        return  # it applies to the first named thing, or to what it links to (the amount of its round)
+    by_name = {p.name: p for p in profiles()}
+    words = {w for n in by_name[top].names_en for w in n}
+    kind = PROPERTY_BY_NAME[top].range
+    siblings = [
+        p
+        for p in scores
+        if p != top
+        and applies_to(p, entity_classes[:1])
+        and PROPERTY_BY_NAME[p].range == kind
+        and words & {w for n in by_name[p].names_en for w in n}
+    ]
+    if siblings:
+        best = max(siblings, key=lambda p: scores[p])
+        scores[best] = round(scores[top] + PLACE_LEAD, 4)
+
+
 def _time_of_a_named_relation(
     top: str, words: set[str], entity_classes: Sequence[str], semantic: Mapping[str, float]
 ) -> bool:
@@ -1327,6 +1353,7 @@ class IntentReader:
             if not applies_to(profile.name, entity_classes):
                 score *= ONE_HOP if applies_to(profile.name, reachable) else OFF_DOMAIN
             scores[profile.name] = round(score, 4)
+        _to_the_named_things_own(scores, entity_classes)
         for prop in PROPERTIES:  # a named sub-property is the more specific reading of its parent
             if prop.parent in scores and own.get(prop.name, 0.0) >= NAME_MATCH:
                 scores[prop.parent] = round(min(scores[prop.parent], REFINED_PARENT * scores[prop.name]), 4)

@@ -141,6 +141,8 @@ CASES[NORDLYS] += [
     # a service named by its two ends, in English and in Korean (며칠 asks a number, not yes or no)
     ("How many days does it take to sail from Gdansk to Incheon?", "33 days"),
     ("그단스크에서 인천까지 며칠 걸려요?", "33일"),
+    # a ship's TEU capacity cannot be the depot's: its namesake the depot has, its storage capacity
+    ("더반 데포에 컨테이너를 몇 TEU까지 쌓을 수 있나요?", "6500TEU"),
 ]
 
 
