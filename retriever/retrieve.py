@@ -62,7 +62,7 @@ from retriever.polar import is_choice_question, is_polar_question
 from retriever.ranking import Signals, boosts, score
 from retriever.reference import referenced_instances
 from retriever.threads import one_thread
-from retriever.value_words import asked_words, property_by_value
+from retriever.value_words import asked_words, describing_property, property_by_value
 from retriever.verbalise import companions_of, verbalise
 
 BEHIND_SITE = 0.8  # the owner's own location, when the question names its site, is no longer primary
@@ -324,6 +324,12 @@ class Retriever:
             asked = property_by_value(words, facts, stopwords)
             if asked is not None:
                 return replace(intent, predicates={asked: 1.0}, unsupported_attributes=(), answer_classes=())
+        described = describing_property(
+            question,
+            [self.facts[i] for n in named for i in self._by_entity.get(n, ()) if self.facts[i].subject == n],
+        )
+        if described is not None:  # "what sort of offering is SolverX Cloud": what the knowledge says it is
+            return replace(intent, predicates={described: 1.0}, unsupported_attributes=(), answer_classes=())
         return intent
 
     def _reached(self, entity_id: str, score: float, via: str) -> LinkedEntity:

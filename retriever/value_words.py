@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from kg.facts import Fact
+from ontology.schema import PROPERTY_BY_NAME
 from retriever.text import compact, has_hangul, strip_particle
 
 # "what kind of care", "which sorts of ships": the noun whose kind is asked
@@ -77,3 +78,24 @@ def property_by_value(words: Iterable[str], facts: Iterable[Fact], stopwords: fr
     best = max(hits.values())
     leaders = [p for p, n in hits.items() if n == best]
     return leaders[0] if len(leaders) == 1 else None
+
+
+_WHAT_KIND_IS = re.compile(
+    r"^\s*(?:what|which)\s+(?:kinds?|sorts?|types?)\s+of\s+[A-Za-z][\w-]*\s+(?:is|are|was|were)\b", re.I
+)
+
+
+def describing_property(question: str, facts: Iterable[Fact]) -> str | None:
+    """For "what kind of <noun> is X?", the one text property of X the knowledge states as what X
+    is (its phrase starts with "is": "is a", "is for"), when no value holds the noun."""
+    if not _WHAT_KIND_IS.search(question):
+        return None
+    found = {
+        fact.predicate
+        for fact in facts
+        if fact.object_is_literal
+        and fact.datatype in _TEXT_TYPES
+        and PROPERTY_BY_NAME.get(fact.predicate) is not None
+        and PROPERTY_BY_NAME[fact.predicate].phrase_en.lower().startswith("is ")
+    }
+    return next(iter(found)) if len(found) == 1 else None

@@ -490,3 +490,15 @@ def test_british_and_american_spellings_of_a_name_meet() -> None:
     assert american("Harbour") == "Harbor" and american("hour") == "hour"
     links = link_entities("Where is SolverX's research centre?", INDEX)
     assert "SolverXRnDCenter" in [link.entity_id for link in links]
+
+
+def test_what_kind_of_thing_it_is_is_what_the_knowledge_says_it_is() -> None:
+    """ "What sort of offering is X?": the one text property of X stated as what X is ("is for")."""
+    from retriever.value_words import describing_property
+
+    facts = [
+        Fact("SolverXCloud", "productFunction", "hosted cloud service", object_is_literal=True, lang="en"),
+        Fact("SolverX", "hasProduct", "SolverXCloud"),
+    ]
+    assert describing_property("What sort of offering is SolverX Cloud?", facts) == "productFunction"
+    assert describing_property("Who makes SolverX Cloud?", facts) is None
