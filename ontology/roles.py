@@ -57,12 +57,12 @@ def temporal_properties() -> frozenset[str]:
     return frozenset(p.name for p in PROPERTIES if p.kind == "data" and p.range in TEMPORAL_RANGES)
 
 
-CLOCK_RANGES = frozenset({"time", "dateTime"})
+CLOCK_RANGES = frozenset({"time"})
 
 
 @cache
 def clock_properties() -> frozenset[str]:
-    """Data properties holding a time of day ("what time does it leave")."""
+    """Data properties holding a time of day (xsd:time: "what time does it leave")."""
     return frozenset(p.name for p in PROPERTIES if p.kind == "data" and p.range in CLOCK_RANGES)
 
 

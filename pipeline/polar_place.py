@@ -67,7 +67,7 @@ def _asks_location(grounding: Grounding, share: float = 1.0) -> bool:
     """Whether a location property is asked most strongly (or at least ``share`` of the strongest)."""
     weights = grounding.intent_weights
     top = max(weights.values(), default=0.0)
-    return bool(weights) and any(w >= share * top for p, w in weights.items() if p in location_properties())
+    return any(w >= share * top for p, w in weights.items() if p in location_properties())
 
 
 def _named_as_place(grounding: Grounding, entity_id: str) -> bool:
@@ -100,7 +100,9 @@ def _place_subject(grounding: Grounding, places: list[str]) -> str | None:
 def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
     """The location properties a yes/no question asks: those asked nearly as strongly as the
     strongest; a place reached through an asked link ("is any of its sites in P": the chain
-    ``hasSite o locatedIn``) before the subject's own; a named office is simply located."""
+    ``hasSite o locatedIn``) before the subject's own. A named site is located by the one of its
+    properties asked most (else one the hierarchy carries, not a flag state), with the places
+    that property leads to up the hierarchy (its super-property, a chain starting with it)."""
     weights = grounding.intent_weights
     if sites:  # an office is located somewhere; only a company "has an office in"
         classes = [grounding.cls(site) for site in sites]
@@ -108,13 +110,13 @@ def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
         # the one asked ("its home port"), else one the place hierarchy carries (not its flag state)
         applying.sort(key=lambda p: (-weights.get(p, 0.0), p not in placing_properties()))
         chosen = (applying or place_predicates())[:1]
-        # and the places it leads to up the hierarchy: its super-property or a chain starting with it
-        # ("home area" = home port, then the port's country)
+        if not chosen:
+            return []
+        # and the places it leads to up the hierarchy ("home area" = home port, then its country)
         return chosen + [
             p
             for p in place_predicates()
-            if chosen
-            and p not in chosen
+            if p not in chosen
             and (
                 PROPERTY_BY_NAME[chosen[0]].parent == p
                 or any(first == chosen[0] for first, _ in PROPERTY_BY_NAME[p].chains)
@@ -139,7 +141,8 @@ def _asked_place_predicates(grounding: Grounding, sites: set[str]) -> list[str]:
 
 def unlinked_place(grounding: Grounding) -> str | None:
     """A name the knowledge does not have, asked as the place ("Is SolverX in France?",
-    "솔버엑스는 프랑스에 있나요?"), when a location property is what the question asks most strongly."""
+    "솔버엑스는 프랑스에 있나요?"), when a location property is asked (nearly) as strongly as the
+    strongest property ("does it fly anywhere in P": where it flies to)."""
     if not _asks_location(grounding, PRIMARY_SHARE):  # "does it fly anywhere in P": to a destination
         return None
     if grounding.question_lang == "ko":

@@ -291,7 +291,9 @@ def primary_facts(grounding: Grounding) -> list[Fact]:
     primary = [f for f in specific if _weight(f, weights) >= PRIMARY_SHARE * top]
     # the thing the question names before one reached from it ("포르투 공항 코드": the airport's
     # code, not its airline's), when the named thing's fact is asked as strongly as any
-    named = [f for f in primary if f.subject in grounding.named]
+    named = [
+        f for f in primary if f.subject in grounding.named and not is_place_class(grounding.cls(f.subject))
+    ]
     if named and max(_weight(f, weights) for f in named) >= top:
         return named
     return primary

@@ -11,31 +11,34 @@ from ontology.roles import is_place_class
 
 _FROM_EN = re.compile(r"\b(?:from|between)\s+(?:the\s+)?$", re.I)
 _TO_EN = re.compile(r"\b(?:to|and|into|for)\s+(?:the\s+)?$", re.I)
-_FROM_KO = re.compile(r"^(?:에서|으로부터|부터)")
-_TO_KO = re.compile(r"^(?:까지|으로|로|행)")
+_FROM_KO = ("에서", "으로부터", "부터")
+_TO_KO = ("까지", "으로", "로", "행")
+MAX_GAP_WORDS = 3  # at most this many words between the two ends
 
 
 def from_to(
-    question: str, spans: Sequence[tuple[str, int, int]], classes: Mapping[str, str]
+    question: str, spans: Sequence[tuple[str, int, int, str]], classes: Mapping[str, str]
 ) -> tuple[str, str] | None:
     """(start, end) place ids when the question names a place after "from"/"between" (or before
-    에서) and a later one after "to"/"and" (or before 까지/로); else None. ``spans`` are the linked
-    entities' (id, start, end)."""
-    places = [(eid, start, end) for eid, start, end in spans if is_place_class(classes.get(eid))]
-    for i, (first, s1, e1) in enumerate(places):
-        for second, s2, e2 in places[i + 1 :]:
-            between = question[e1:s2]
-            english = _FROM_EN.search(question[:s1]) and _TO_EN.search(question[:s2])
-            korean = _FROM_KO.match(question[e1:]) or _FROM_KO.match(_particle(question, s1, e1))
-            if english and len(between.split()) <= 3 and first != second:
+    에서) and another one a few words later after "to"/"and" (or before 까지/로); else None.
+    ``spans`` are the linked entities' (id, start, end, matched name)."""
+    places = [span for span in spans if is_place_class(classes.get(span[0]))]
+    for i, (first, s1, e1, name1) in enumerate(places):
+        for second, s2, e2, name2 in places[i + 1 :]:
+            if first == second or len(question[e1:s2].split()) > MAX_GAP_WORDS:
+                continue
+            if _FROM_EN.search(question[:s1]) and _TO_EN.search(question[:s2]):
                 return first, second
-            if korean and (_TO_KO.match(question[e2:]) or _TO_KO.match(_particle(question, s2, e2))):
+            from_ko = _particle(question, s1, e1, name1, _FROM_KO)
+            if from_ko and _particle(question, s2, e2, name2, _TO_KO):
                 return first, second
     return None
 
 
-def _particle(question: str, start: int, end: int) -> str:
-    """The Korean particle a linked span swallowed ("인천까지": 까지), else ""."""
+def _particle(question: str, start: int, end: int, name: str, particles: tuple[str, ...]) -> bool:
+    """Whether a Korean particle of ``particles`` follows the name: after the linked span, or at
+    the end of a span that swallowed it (not a name's own ending: 카이로 is no "to")."""
+    if question[end:].startswith(particles):
+        return True
     surface = question[start:end]
-    match = re.search(r"(에서|으로부터|부터|까지|으로|로|행)$", surface)
-    return match.group(1) if match else ""
+    return surface != name and surface.endswith(particles) and not name.endswith(particles)

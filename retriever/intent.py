@@ -54,6 +54,7 @@ CLASS_BONUS = 0.35  # the question names the class of the property's values ("wh
 OFF_DOMAIN = 0.6  # factor for a property that cannot apply to any linked entity
 ONE_HOP = 0.9  # ... that applies to what a linked entity links to (the year of a company's round)
 TYPE_MISMATCH = 0.7
+SIBLING_LEAD = 0.05  # the named thing's own namesake of a property it cannot have leads by this much
 WEAK_TIME = 0.5  # a time property this near by meaning, beside a named relation, is not asked
 GIVEN_YEAR = 0.5  # a time property when the question states a year and asks no time
 REFINED_PARENT = 0.7  # a super-property when its sub-property is named ("flagship product": not any product)
@@ -609,29 +610,30 @@ _INFLECTED_VERB = re.compile(r"\b([A-Za-z]{3,}?)(?:es|s|ed|ing)\b")
 
 
 def _agent_nouns(text: str) -> set[str]:
-    """The agent nouns of the inflected verbs of ``text`` ("manages" -> manager, "directs" ->
-    director), stemmed: a verb asks the one who does it. A bare word ("outside work") is none."""
+    """The agent nouns of the inflected verbs of ``text`` that a property's name uses ("manages" ->
+    manager, "directs" -> director), stemmed: a verb asks the one who does it. A bare word ("outside
+    work") is none."""
     out: set[str] = set()
     for match in _INFLECTED_VERB.finditer(text):
         word = match.group(0).lower()
         if word.endswith("ss") or _bare(word) in STOPWORDS_EN:
             continue
         base = stem(word)
-        if len(base) >= 4:
+        if len(base) >= 3:
             out |= {stem(base + "er"), stem(base + "or")}
-    return out
+    return out & {w for p in profiles() for name in p.names_en for w in name}
 
 
-def _to_the_named_things_own(scores: dict[str, float], entity_classes: Sequence[str]) -> None:
+def _to_the_named_things_own(scores: dict[str, float], entity_classes: Sequence[str]) -> dict[str, float]:
     """When the best property cannot apply to the first named thing, its namesake that can takes
     its score ("더반 데포에는 몇 TEU": a ship's TEU capacity read off the depot is the depot's TEU
     storage capacity): the sibling sharing a word of its English name, nearest by score."""
     if not scores or not entity_classes:
-        return
+        return scores
     top = max(scores, key=lambda p: scores[p])
     first = entity_classes[:1]
     if applies_to(top, first) or applies_to(top, one_hop_classes(first)):
-        return  # it applies to the first named thing, or to what it links to (the amount of its round)
+        return scores  # it applies to the first named thing, or to what it links to (its round's amount)
     by_name = {p.name: p for p in profiles()}
     words = {w for n in by_name[top].names_en for w in n}
     kind = PROPERTY_BY_NAME[top].range
@@ -643,9 +645,10 @@ def _to_the_named_things_own(scores: dict[str, float], entity_classes: Sequence[
         and PROPERTY_BY_NAME[p].range == kind
         and words & {w for n in by_name[p].names_en for w in n}
     ]
-    if siblings:
-        best = max(siblings, key=lambda p: scores[p])
-        scores[best] = round(scores[top] + PLACE_LEAD, 4)
+    if not siblings:
+        return scores
+    best = max(siblings, key=lambda p: scores[p])
+    return {**scores, best: round(scores[top] + SIBLING_LEAD, 4)}
 
 
 def _time_of_a_named_relation(
@@ -696,7 +699,7 @@ def asked_types(question: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-_CLOCK = re.compile(r"\b(?:what|which) time\b|\bat what hour\b|몇\s*시(?![간대])", re.I)
+_CLOCK = re.compile(r"\b(?:what|which) time\b|\bat what hour\b|몇\s*시(?:에|까지|쯤|부터|\b|$)", re.I)
 
 
 def asks_clock_time(question: str) -> bool:
@@ -934,7 +937,7 @@ def most_general_location(entity_classes: tuple[str, ...] = ()) -> str | None:
     names = [
         p for p in sorted(location_properties()) if PROPERTY_BY_NAME[p].domain != PROPERTY_BY_NAME[p].range
     ]
-    placing = [p for p in names if p in placing_properties()]
+    placing = [p for p in names if _locates(p)]
     applying = [p for p in names if applies_to(p, entity_classes)]
     first = [p for p in applying if p in placing and applies_to(p, entity_classes[:1])]
     # the first named thing's own (where flight AU 880 lands, not its airline's seat); a place-valued
@@ -955,6 +958,16 @@ def most_general_location(entity_classes: tuple[str, ...] = ()) -> str | None:
         return span, any(second == hierarchy for _, second in PROPERTY_BY_NAME[name].chains)
 
     return max(names, key=breadth) if names else None
+
+
+def _locates(prop: str) -> bool:
+    """Whether a location property says where a thing is: carried up the place hierarchy by a
+    chain, or valued in a place class with narrower kinds (a port "departs from"); not a
+    one-level attribute such as a nationality or a flag state (a country)."""
+    if prop in placing_properties():
+        return True
+    value = PROPERTY_BY_NAME[prop].range
+    return bool(value) and any(c != value and value in class_ancestors(c) for c in CLASS_BY_NAME)
 
 
 def one_hop_classes(entity_classes: Sequence[str]) -> tuple[str, ...]:
@@ -1108,6 +1121,7 @@ def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
         before_site = any(following.startswith(key) for key in words_ko)
         a_name = (
             strip_particle(word) == word  # "일본에 사무소가": the place particle's (above)
+            and word not in _KO_DETERMINERS
             and not _KO_MODIFIER_END.search(word)
             and not any(word.startswith(key) for key in words_ko)
         )
@@ -1117,6 +1131,25 @@ def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
 
 
 _KO_NOUN_BEFORE = re.compile(r"(?<![가-힣A-Za-z0-9])([가-힣]{2,})\s+(?=([가-힣]+))")
+# Korean determiners and quantifiers before a noun (language, not domain): "모든 사무소", "주요 병원"
+_KO_DETERMINERS = frozenset(
+    {
+        "모든",
+        "다른",
+        "주요",
+        "여러",
+        "일부",
+        "전체",
+        "해당",
+        "기존",
+        "신규",
+        "현재",
+        "최근",
+        "각각",
+        "대부분",
+        "전부",
+    }
+)
 _KO_MODIFIER_END = re.compile(
     r"(?:는|은|한|된|인|의|던|할|적|운|큰)$"
 )  # an adjective or a possessive, not a name
@@ -1353,7 +1386,7 @@ class IntentReader:
             if not applies_to(profile.name, entity_classes):
                 score *= ONE_HOP if applies_to(profile.name, reachable) else OFF_DOMAIN
             scores[profile.name] = round(score, 4)
-        _to_the_named_things_own(scores, entity_classes)
+        scores = _to_the_named_things_own(scores, entity_classes)
         for prop in PROPERTIES:  # a named sub-property is the more specific reading of its parent
             if prop.parent in scores and own.get(prop.name, 0.0) >= NAME_MATCH:
                 scores[prop.parent] = round(min(scores[prop.parent], REFINED_PARENT * scores[prop.name]), 4)
@@ -1380,7 +1413,7 @@ class IntentReader:
         )
         ordered = dict(sorted(weights.items(), key=lambda item: -item[1]))
         unsupported: tuple[str, ...] = ()
-        asked = leftover_words(text, spans)
+        asked = leftover_words(_SINCE_WHEN.sub("when", text), spans)
         counting = classes if _COUNT_WORDS.search(text) or "몇" in text else ()
         named = (
             self._named_elsewhere(ordered_words, ko, lang_of(text), masked, counting)

@@ -62,7 +62,7 @@ from retriever.polar import is_choice_question, is_polar_question
 from retriever.ranking import Signals, boosts, score
 from retriever.reference import referenced_instances
 from retriever.threads import one_thread
-from retriever.value_words import asked_words, describing_property, property_by_value
+from retriever.value_words import asked_words, describing_property, property_by_value, unsupported_words
 from retriever.verbalise import companions_of, verbalise
 
 BEHIND_SITE = 0.8  # the owner's own location, when the question names its site, is no longer primary
@@ -292,15 +292,34 @@ class Retriever:
         ]
         if not linking:
             return None
+        if top is not None and top not in linking and self._could_link(top, named):
+            return None  # "did A found B": the named link is missing, no other link answers it
         best = max(linking, key=lambda p: intent.predicates.get(p, 0.0))  # the one asked, if any
         return replace(intent, predicates={best: 1.0}, unsupported_attributes=(), answer_classes=())
+
+    def _could_link(self, prop: str, named: set[str]) -> bool:
+        """Whether the object property ``prop`` could link two of the ``named`` things (its domain
+        fits one, its range the other)."""
+        definition = PROPERTY_BY_NAME.get(prop)
+        if definition is None or definition.kind != "object":
+            return False
+        kinds = [self.classes.get(n, "") for n in named]
+        return any(
+            a != b
+            and applies_to(prop, [a])
+            and (not definition.range or definition.range in class_ancestors(b))
+            for a in kinds
+            for b in kinds
+        )
 
     def _asked_by_value(
         self, question: str, spans: list[tuple[int, int]], entities: list[LinkedEntity], intent: Intent
     ) -> Intent:
         """When no property is named outright, the one whose value about a named thing holds the
         word the question asks about (:mod:`retriever.value_words`); the named things first, then
-        their neighbours ("is there a hosted version of its software": its products)."""
+        their neighbours ("is there a hosted version of its software": its products). Where the
+        question names an attribute the ontology lacks, only a word of that attribute's names counts
+        ("for-profit" in 'non-profit', not "network" for "a network of volunteers")."""
         if not entities or (intent.confidence >= NAME_MATCH and not intent.unsupported_attributes):
             return intent
         stopwords = STOPWORDS_KO if detect_lang(question) == "ko" else STOPWORDS_EN
@@ -317,6 +336,8 @@ class Retriever:
             and f.predicate != "type"
             and not is_place_class(self.classes.get(f.object))
         ]
+        if intent.unsupported_attributes:  # an attribute it lacks is named: only its own words count
+            words = tuple(w for w in words if w in unsupported_words(intent.unsupported_attributes))
         for ids in (named, list(dict.fromkeys(near))):
             facts = [
                 self.facts[i] for n in ids for i in self._by_entity.get(n, ()) if self.facts[i].subject == n
@@ -522,20 +543,36 @@ class Retriever:
         """ "from Gdansk to Incheon", "세부에서 오클랜드까지": the one thing linked to the first place
         (or something in it) by one property and to the second by another (a route, a service)
         is the subject, named by its two ends."""
-        ends = from_to(question, [(link.entity_id, link.start, link.end) for link in links], self.classes)
+        spans = [(link.entity_id, link.start, link.end, link.name) for link in links]
+        ends = from_to(question, spans, self.classes)
         if ends is None:
             return entities
         start, end = ends
         found = [
             e
-            for e, cls in sorted(self.classes.items())
-            if not is_place_class(cls)
-            and any(a != b for a in self._reaches(e, start) for b in self._reaches(e, end))
+            for e in sorted(self._placed_within(start))
+            if any(a != b for a in self._reaches(e, start) for b in self._reaches(e, end))
         ]
         if len(found) != 1 or any(e.id == found[0] for e in entities):
             return entities
         thing = found[0]
         return [LinkedEntity(thing, self._label(thing, "en"), self._label(thing, "ko"), 1.0, ""), *entities]
+
+    def _placed_within(self, place: str) -> set[str]:
+        """The things (not places) a place property links to ``place`` or to a place within it,
+        through the index rather than a scan (the hierarchy is materialised: every place within
+        it is linked to it directly)."""
+        inside = {place} | {
+            f.subject
+            for i in self._by_entity.get(place, ())
+            if (f := self.facts[i]).object == place and is_place_class(self.classes.get(f.subject))
+        }
+        return {
+            f.subject
+            for p in inside
+            for i in self._by_entity.get(p, ())
+            if (f := self.facts[i]).object == p and not is_place_class(self.classes.get(f.subject))
+        }
 
     def _reaches(self, entity_id: str, place: str) -> set[str]:
         """The object properties that place ``entity_id`` at ``place`` or at a place within it."""
@@ -746,6 +783,7 @@ class Retriever:
         expanded = self._expand(links, question)
         entities = self._named_by_class(expanded, links, question)  # "the company that makes X"
         entities = self._named_by_class_alone(entities, question)  # "when was the company founded"
+        entities = self._between_places(entities, links, question)  # "from Gdansk to Incheon"
         described = frozenset(e.id for e in entities) - {e.id for e in expanded}
         spans = [
             with_title(question, link.start, link.end, self.classes.get(link.entity_id)) for link in links
@@ -782,7 +820,6 @@ class Retriever:
         absent = unsupported_sites(intent, links, self.classes, self._places_with_site, lang, site_words)
         unsupported = dict.fromkeys(intent.unsupported_attributes, "unknown_attribute")
         unsupported.update(dict.fromkeys(absent, "not_in_knowledge"))
-        entities = self._between_places(entities, links, question)  # "from Gdansk to Incheon"
         entities, intent = self._site_by_word(entities, intent, mask(question, spans))  # "its research"
         entities = self._site_by_place(entities, links, intent, question)  # the named site first:
         entities = self._through(entities, intent, question)  # its owner is then reached from it

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from kg.facts import Fact
 from ontology.schema import PROPERTY_BY_NAME
+from retriever.intent import stem
+from retriever.open_set import inventory
 from retriever.text import compact, has_hangul, strip_particle
 
 # "what kind of care", "which sorts of ships": the noun whose kind is asked
@@ -25,8 +27,6 @@ _TEXT_TYPES = frozenset({None, "string", "langString"})
 
 
 def _stems(text: str, stopwords: frozenset[str]) -> set[str]:
-    from retriever.intent import stem
-
     return {stem(w) for w in _WORD_EN.findall(text) if len(w) > 2 and w.casefold() not in stopwords}
 
 
@@ -99,3 +99,14 @@ def describing_property(question: str, facts: Iterable[Fact]) -> str | None:
         and PROPERTY_BY_NAME[fact.predicate].phrase_en.lower().startswith("is ")
     }
     return next(iter(found)) if len(found) == 1 else None
+
+
+def unsupported_words(attributes: Iterable[str]) -> frozenset[str]:
+    """The words (English stemmed, Korean as written) of every name of the inventory rows the
+    ``attributes`` are one of ("operating income" -> operating profit, EBIT, ...)."""
+    wanted = set(attributes)
+    rows = [row for row in inventory() if wanted & {*row.en, *row.ko}]
+    names = [*wanted, *(n for row in rows for n in (*row.en, *row.ko))]
+    return frozenset(
+        stem(w) if not has_hangul(w) else w for name in names for w in re.findall(r"[A-Za-z]+|[가-힣]+", name)
+    )

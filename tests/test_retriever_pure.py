@@ -438,14 +438,15 @@ def test_the_asked_word_in_one_propertys_value_names_that_property() -> None:
 
 
 def test_an_inflected_verb_names_its_agent_noun() -> None:
-    """ "who manages it" asks its manager, "who directs it" its director; a bare noun ("outside
-    work") and a stopword name none."""
+    """ "who founded it" asks its founder, "who leads it" its leader (SolverX's property names use
+    both); an agent noun no property name uses ("manager" here), a bare noun ("outside work") and a
+    stopword name none."""
     from retriever.intent import _agent_nouns
 
-    assert "manager" in _agent_nouns("Who manages the depot?")
-    assert "director" in _agent_nouns("Who directs the museum?")
-    assert not _agent_nouns("What are her hobbies outside work?") & {"worker", "workor"}
-    assert _agent_nouns("Is it?") == set()
+    assert _agent_nouns("Who founded SolverX?") == {"founder"}
+    assert _agent_nouns("Who leads it?") == {"leader"}
+    assert _agent_nouns("Who manages the depot?") == set()
+    assert _agent_nouns("What are her hobbies outside work?") == set()
 
 
 def test_a_time_of_day_is_asked_apart_from_a_year_or_a_duration() -> None:
@@ -453,6 +454,7 @@ def test_a_time_of_day_is_asked_apart_from_a_year_or_a_duration() -> None:
 
     assert asks_clock_time("What time does the clinic open?") and asks_clock_time("몇 시에 문을 열어요?")
     assert not asks_clock_time("몇 시간 걸려요?") and not asks_clock_time("When was it founded?")
+    assert not asks_clock_time("몇 시설을 운영해요?")
 
 
 def test_two_places_as_start_and_end() -> None:
@@ -463,7 +465,7 @@ def test_two_places_as_start_and_end() -> None:
     classes = {"Seoul": "City", "Munich": "City", "SolverX": "Company"}
 
     def ends(question: str, names: list[str]) -> tuple[str, str] | None:
-        spans = [(n, question.index(n), question.index(n) + len(n)) for n in names]
+        spans = [(n, question.index(n), question.index(n) + len(n), n) for n in names]
         return from_to(question, spans, classes)
 
     assert ends("How long is the flight from Seoul to Munich?", ["Seoul", "Munich"]) == ("Seoul", "Munich")
@@ -472,6 +474,7 @@ def test_two_places_as_start_and_end() -> None:
     assert ends(korean, ["Seoul", "Munich"]) == ("Seoul", "Munich")
     assert ends("Is SolverX in Seoul or Munich?", ["SolverX", "Seoul", "Munich"]) is None
     assert ends("How far is it from Seoul?", ["Seoul"]) is None
+    assert ends("From Seoul, how many hours does a flight to Munich take?", ["Seoul", "Munich"]) is None
 
 
 def test_a_korean_name_right_before_a_site_word_is_the_sites_place() -> None:
@@ -480,6 +483,7 @@ def test_a_korean_name_right_before_a_site_word_is_the_sites_place() -> None:
     assert site_mentions("솔버엑스 도쿄 사무소 주소 알려줘") == (True, ("도쿄",))
     assert site_mentions("솔버엑스의 새로운 사무소는 어디에 있나요?") == (True, ())
     assert site_mentions("솔버엑스 해외 사무소는 몇 개예요?") == (True, ())
+    assert site_mentions("솔버엑스의 모든 사무소는 어디에 있나요?") == (True, ())
 
 
 def test_british_and_american_spellings_of_a_name_meet() -> None:

@@ -82,6 +82,8 @@ CASES = {
         ("What kind of patients does the Fukuoka clinic look after?", "international patients"),
         # "for-profit" shares "profit" with its type, 'non-profit hospital network'
         ("Is Harbor Health a for-profit business?", "non-profit"),
+        # ... but a word of its type ("network") does not answer an attribute it lacks (volunteers)
+        ("Does Harbor Health have a network of volunteers?", "I don't know"),
         # ... unless its second part asks that time
         ("Is the Busan Medical Center JCI accredited, and since when?", "2016"),
         # a where-question about the owner with a word only one of its sites' names hold
