@@ -87,6 +87,19 @@ def has_hangul(text: str) -> bool:
     return bool(_HANGUL.search(text))
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_lang(text: str) -> str:
+    """``ko`` when the text is mostly Hangul, else ``en`` (same rule as the prompt builder)."""
+    hangul = len(_HANGUL_ANY.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "ko" if hangul and hangul * 2 >= latin else "en"
+
+
+_HANGUL_ANY = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+
+
 def question_lang(text: str) -> str:
     """``ko`` when the text contains Hangul, else ``en``."""
     return "ko" if has_hangul(text) else "en"
