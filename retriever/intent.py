@@ -699,6 +699,10 @@ def asked_types(question: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+# "how many of its seats are business class": a part of a stored number, which it does not hold
+_SUBSET_EN = re.compile(
+    r"\bhow many of (?:the |its |their |[\w'’]+['’]s? )?\w+ (?:are|is|were|was)\b[^?]*", re.I
+)
 _CLOCK = re.compile(r"\b(?:what|which) time\b|\bat what hour\b|몇\s*시(?:에|까지|쯤|부터|\b|$)", re.I)
 
 
@@ -1477,6 +1481,14 @@ class IntentReader:
             # only brings up, the year a campus opened, is not what it asks, unless its second part
             # asks it: "does it hold the accreditation, and since when")
             unsupported = (asked or text,)
+            ordered = {}
+        if (
+            ordered
+            and not unsupported
+            and next(iter(ordered)) in numeric_properties()
+            and (part := _SUBSET_EN.search(masked))
+        ):
+            unsupported = (asked or part.group(0),)  # "how many of its seats are business class": a part
             ordered = {}
         if entity_classes and asks_clock_time(text) and not clock_properties():
             unsupported = (asked or text,)  # "what time does it leave": no property holds a time of day

@@ -133,6 +133,8 @@ CASES = {
         ("아우렐리아가 운항하는 살 공항은 어느 나라에 있나요?", "카보베르데에 있다"),
         # the named airport's code, not the code of the airline reached from it
         ("포르투 공항 코드 알려줘", "OPO"),
+        # a part of a stored number is not that number
+        ("How many of the A321neo's seats are in business class?", "I don't know"),
     ],
 }
 CASES[NORDLYS] += [
