@@ -531,6 +531,28 @@ def class_names() -> tuple[ClassNames, ...]:
     return tuple(out)
 
 
+@cache
+def _class_by_name() -> dict[str, ClassNames]:
+    return {c.name: c for c in class_names()}
+
+
+def class_words(classes: Iterable[str]) -> set[str]:
+    """The stemmed English words of the names of ``classes`` ("site", "office", ...)."""
+    by_name = _class_by_name()
+    return {w for c in classes if c in by_name for name in by_name[c].names_en for w in name}
+
+
+@cache
+def _profile_by_name() -> dict[str, Profile]:
+    return {p.name: p for p in profiles()}
+
+
+def property_words(prop: str) -> set[str]:
+    """The stemmed words of a property's English names."""
+    profile = _profile_by_name().get(prop)
+    return {w for name in profile.names_en for w in name} if profile else set()
+
+
 # --- matching -----------------------------------------------------------------------------------
 
 
@@ -621,7 +643,7 @@ def _agent_nouns(text: str) -> set[str]:
         base = stem(word)
         if len(base) >= 3:
             out |= {stem(base + "er"), stem(base + "or")}
-    return out & {w for p in profiles() for name in p.names_en for w in name}
+    return out & {w for p in profiles() for w in property_words(p.name)}
 
 
 def _to_the_named_things_own(scores: dict[str, float], entity_classes: Sequence[str]) -> dict[str, float]:
@@ -634,16 +656,15 @@ def _to_the_named_things_own(scores: dict[str, float], entity_classes: Sequence[
     first = entity_classes[:1]
     if applies_to(top, first) or applies_to(top, one_hop_classes(first)):
         return scores  # it applies to the first named thing, or to what it links to (its round's amount)
-    by_name = {p.name: p for p in profiles()}
-    words = {w for n in by_name[top].names_en for w in n}
+    words = property_words(top)
     kind = PROPERTY_BY_NAME[top].range
     siblings = [
         p
         for p in scores
         if p != top
-        and applies_to(p, entity_classes[:1])
+        and applies_to(p, first)
         and PROPERTY_BY_NAME[p].range == kind
-        and words & {w for n in by_name[p].names_en for w in n}
+        and words & property_words(p)
     ]
     if not siblings:
         return scores
@@ -658,20 +679,15 @@ def _time_of_a_named_relation(
     came up as a time ("when did she take over as CEO": CEO is named; her birth year, barely near
     by meaning, is not what is asked). A word naming a named thing's class is no relation: "its
     Series B financing" is the round, whose year answers."""
-    kinds = {w for c in class_names() if c.name in entity_classes for n in c.names_en for w in n}
+    kinds = class_words(entity_classes)
     named = any(
         p.name not in temporal_properties() and _name_score(p.names_en, (), words - kinds, "") >= NAME_MATCH
         for p in profiles()
     )
-    if not named or own_name(top, words) >= NAME_MATCH:
+    profile = _profile_by_name().get(top)
+    if not named or (profile and _name_score(profile.names_en, (), words, "") >= NAME_MATCH):
         return False
     return semantic.get(top, 0.0) < WEAK_TIME
-
-
-def own_name(prop: str, words: set[str]) -> float:
-    """How well ``prop``'s English names match ``words`` (:func:`_name_score`)."""
-    profile = next((p for p in profiles() if p.name == prop), None)
-    return _name_score(profile.names_en, (), words, "") if profile else 0.0
 
 
 def _long_name_words(words: set[str]) -> set[str]:
@@ -808,7 +824,7 @@ def mentioned_classes(
     ]
     # a word two classes share goes to the one whose label has it ("state": "province or state",
     # not the country's altLabel "state")
-    by_name = {c.name: c for c in class_names()}
+    by_name = _class_by_name()
     label_words = {c: set(by_name[c].names_en[0]) & words if by_name[c].names_en else set() for c in hits}
     hits = [
         c
@@ -830,12 +846,12 @@ def _modifies_another(cls: str, hits: Sequence[str], masked: str, words: set[str
     """Whether every English word naming ``cls`` sits right before a word naming another of the
     ``hits``: in a compound the last noun is the head ("a state school" is a school, not a state;
     "city district" names the district)."""
-    by_name = {c.name: c for c in class_names()}
+    by_name = _class_by_name()
     own = by_name[cls].names_en
     if any(len(n) > 1 and all(w in words for w in n) for n in own):
         return False
     single = {n[0] for n in own if len(n) == 1 and n[0] in words}
-    heads = {w for o in hits if o != cls for n in by_name[o].names_en for w in n}
+    heads = class_words(o for o in hits if o != cls)
     tokens = [stem(m.group(0)) for m in _WORD.finditer(masked) if not has_hangul(m.group(0))]
     at = [i for i, t in enumerate(tokens) if t in single]
     return bool(at) and all(i + 1 < len(tokens) and tokens[i + 1] in heads for i in at)
@@ -1036,7 +1052,7 @@ _SITE_IN_EN = r"(?i:\b(?:{words})\b[^.?!]*?\b(?:in|at)\s+(?:the\s+)?)([A-Z][\w.-
 
 def names_a_site(question: str, name: str) -> bool:
     """Whether ``name`` stands right before a site class's word ("the Tokyo office")."""
-    words = {w for c in class_names() if c.name in site_classes() for n in c.names_en for w in n}
+    words = class_words(site_classes())
     for m in re.finditer(re.escape(name), question):
         following = _WORD.search(question, m.end())
         if following and stem(following.group(0)) in words:
@@ -1098,9 +1114,7 @@ def named_site_classes(question: str) -> frozenset[str]:
 def site_mentions(question: str) -> tuple[bool, tuple[str, ...]]:
     """(names a site class, the capitalised place names after "<site word> ... in")."""
     text = nfc(question)
-    words_en = sorted(
-        {w for c in class_names() if c.name in site_classes() for name in c.names_en for w in name}, key=len
-    )
+    words_en = sorted(class_words(site_classes()), key=len)
     words_ko = [k for c in class_names() if c.name in site_classes() for k in c.names_ko]
     stems = set(content_words(text))
     asks = any(w in stems for w in words_en) or any(k in _ko_key(text) for k in words_ko)
@@ -1290,7 +1304,7 @@ class IntentReader:
         """An inventory attribute the question names outright (all its words, or its Korean name)
         by a longer name than any property's it names: "chief nursing officer" beats "chief". Not
         a number of a ``counted`` class the graph counts ("in how many countries is it present")."""
-        counted_words = {w for c in class_names() if c.name in counted for n in c.names_en for w in n}
+        counted_words = class_words(counted)
         if not self._encoders:
             return None
         present = set(words)

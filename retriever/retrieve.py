@@ -323,8 +323,9 @@ class Retriever(SubjectFinding):
         kind = site_class(named) if named else None
         sites = {
             site
-            for site, owner in self._owner_of.items()
-            if owner in owners and (kind is None or kind in class_ancestors(self.classes.get(site, "")))
+            for owner in owners
+            for site in self._sites_by_owner.get(owner, [])
+            if kind is None or kind in class_ancestors(self.classes.get(site, ""))
         }
         where = location_properties()
         depth = self._depth
@@ -361,7 +362,7 @@ class Retriever(SubjectFinding):
         for entity in entities:
             if entity.via is not None:
                 continue
-            sites = sorted(site for site, owner in self._owner_of.items() if owner == entity.id)
+            sites = self._sites_by_owner.get(entity.id, [])
             matched = [site for site in sites if self._located_in(site, places)]
             if len(matched) != 1 or any(e.id == matched[0] for e in out):
                 continue

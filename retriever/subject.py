@@ -13,8 +13,9 @@ labels, sites' owners), never by a scan of every fact.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import cached_property
 
 from kg.facts import Fact
 from ontology.knowledge import Entity
@@ -29,6 +30,7 @@ from retriever.intent import (
     Intent,
     applies_to,
     class_names,
+    class_words,
     content_words,
     mask,
     most_general_location,
@@ -120,21 +122,29 @@ class SubjectFinding:
             and not is_place_class(self.classes.get(f.object))
         ]
         if intent.unsupported_attributes:  # an attribute it lacks is named: only its own words count
-            words = tuple(w for w in words if w in unsupported_words(intent.unsupported_attributes))
-        for ids in (named, list(dict.fromkeys(near))):
-            facts = [
-                self.facts[i] for n in ids for i in self._by_entity.get(n, ()) if self.facts[i].subject == n
-            ]
+            own_words = unsupported_words(intent.unsupported_attributes)
+            words = tuple(w for w in words if w in own_words)
+        named_facts = self._facts_of(named)
+        for facts in (named_facts, self._facts_of(dict.fromkeys(near))):
             asked = property_by_value(words, facts, stopwords)
             if asked is not None:
                 return replace(intent, predicates={asked: 1.0}, unsupported_attributes=(), answer_classes=())
-        described = describing_property(
-            question,
-            [self.facts[i] for n in named for i in self._by_entity.get(n, ()) if self.facts[i].subject == n],
-        )
+        described = describing_property(question, named_facts)
         if described is not None:  # "what sort of offering is SolverX Cloud": what the knowledge says it is
             return replace(intent, predicates={described: 1.0}, unsupported_attributes=(), answer_classes=())
         return intent
+
+    @cached_property
+    def _sites_by_owner(self) -> dict[str, list[str]]:
+        """Each owner's sites (offices, facilities), sorted."""
+        out: dict[str, list[str]] = {}
+        for site, owner in sorted(self._owner_of.items()):
+            out.setdefault(owner, []).append(site)
+        return out
+
+    def _facts_of(self, ids: Iterable[str]) -> list[Fact]:
+        """The facts whose subject is one of ``ids``."""
+        return [self.facts[i] for n in ids for i in self._by_entity.get(n, ()) if self.facts[i].subject == n]
 
     def _site_by_word(
         self, entities: list[LinkedEntity], intent: Intent, masked: str
@@ -154,7 +164,7 @@ class SubjectFinding:
         words = set(content_words(masked))
         out = list(entities)
         for owner in [e for e in entities if e.via is None]:
-            sites = sorted(site for site, o in self._owner_of.items() if o == owner.id)
+            sites = self._sites_by_owner.get(owner.id, [])
             named = [e.id for e in entities if e.via is None and e.id in sites]
             if not named:  # not the owner's name, nor a class word two of its sites share ("its sites")
                 shared = self._shared_class_words([self.classes.get(s, "") for s in sites])
@@ -251,13 +261,9 @@ class SubjectFinding:
     @staticmethod
     def _shared_class_words(classes: list[str]) -> set[str]:
         """The stemmed words of the names of each class two or more of ``classes`` are (or descend from)."""
-        return {
-            w
-            for c in class_names()
-            if sum(c.name in class_ancestors(k) for k in classes if k) >= 2
-            for name in c.names_en
-            for w in name
-        }
+        return class_words(
+            c.name for c in class_names() if sum(c.name in class_ancestors(k) for k in classes if k) >= 2
+        )
 
     def _words_of(self, entity_id: str) -> set[str]:
         """The stemmed English words of an entity's label and aliases."""
